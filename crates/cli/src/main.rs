@@ -1,0 +1,52 @@
+//! `relkit`: the release-engineering toolkit on the command line. Each
+//! subcommand is a thin composition of relkit's library crates.
+#![forbid(unsafe_code)]
+
+mod cmd;
+mod error;
+mod output;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// relkit: version, changelog, sign, SBOM, promote and deploy a release.
+#[derive(Debug, Parser)]
+#[command(name = "relkit", version, about, max_term_width = 100)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// The current release and the next version, from tags and Conventional Commits.
+    #[command(subcommand)]
+    Version(cmd::version::VersionCommand),
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            // clap prints help and version to stdout with success, and usage
+            // errors to stderr; a usage error is bad input: exit code 2.
+            let _ = e.print();
+            return if e.use_stderr() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::SUCCESS
+            };
+        }
+    };
+    let result = match cli.command {
+        Command::Version(c) => cmd::version::run(c),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            output::error(&e.message);
+            e.exit_code()
+        }
+    }
+}
