@@ -208,3 +208,56 @@ fn release_as_error_names_the_commit() {
         "Release-As 1.0.0 is not greater than the current release 1.2.3",
     );
 }
+
+#[test]
+fn relkit_toml_sets_the_policy_and_scheme() {
+    let g = GitRepo::new();
+    g.commit("feat: a");
+    g.tag("2026.10.4");
+    g.commit("deps: bump serde");
+    g.write(
+        "relkit.toml",
+        "[version]\ntag-pattern = \"{version}\"\nscheme = \"calver\"\ncalver = \"YYYY.MM.PATCH\"\n\n[version.types]\ndeps = \"patch\"\n",
+    );
+    let dir = g.path().to_str().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_relkit"))
+        .args(["version", "next", "--repo", dir])
+        .env("SOURCE_DATE_EPOCH", "1795910400") // 2026-11-28
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "2026.11.0\n");
+
+    g.write("relkit.toml", "[version]\ntag-patern = \"{version}\"\n");
+    fails(&["version", "next", "--repo", dir], 2, "relkit.toml");
+    fails(&["version", "next", "--repo", dir], 2, "tag-patern");
+    let other = g.path().join("other.toml");
+    std::fs::write(&other, "[version.types]\ndeps = \"major\"\n").unwrap();
+    fails(
+        &[
+            "version",
+            "next",
+            "--repo",
+            dir,
+            "--config",
+            "/nonexistent.toml",
+        ],
+        2,
+        "/nonexistent.toml",
+    );
+    let out = ok(&[
+        "version",
+        "next",
+        "--repo",
+        dir,
+        "--config",
+        other.to_str().unwrap(),
+        "--tag-pattern",
+        "{version}",
+    ]);
+    assert_eq!(out, "2027.0.0\n");
+}

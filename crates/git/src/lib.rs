@@ -30,3 +30,8 @@ pub use cargo::{find_package, workspace_packages};
 pub use error::{Error, Result};
 pub use release::{Packages, Plan, Query, ReleaseTag, Releases, plan};
 pub use repo::{CommitInfo, Head, Repo, Tag, Time, Walk};
+
+/// The README examples, compiled and run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

@@ -2,6 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
+use gix::ObjectId;
 use relkit_version::{
     Commit, Next, NextOptions, Package, Propagation, Released, TagPattern, next_version, owner,
     propagate,
@@ -65,54 +66,63 @@ impl Repo {
         package: Option<&str>,
         prereleases: bool,
     ) -> Result<Releases> {
-        let tags = self.tags()?;
+        let refs = self.tag_refs()?;
         let mut out = Releases {
-            tags: tags.len(),
+            tags: refs.len(),
             ..Releases::default()
         };
-        let mut candidates: Vec<ReleaseTag> = tags
+        // Names first: only the tags that follow the pattern are peeled, and
+        // only as far down the precedence order as needed.
+        let mut candidates: Vec<(String, Version, ObjectId)> = refs
             .into_iter()
-            .filter_map(|t| {
+            .filter_map(|(name, id)| {
                 let version = match package {
-                    Some(p) if pattern.has_package() => pattern.parse_for(&t.name, p)?,
-                    _ => pattern.parse(&t.name)?.version,
+                    Some(p) if pattern.has_package() => pattern.parse_for(&name, p)?,
+                    _ => pattern.parse(&name)?.version,
                 };
-                Some(ReleaseTag {
-                    name: t.name,
-                    version,
-                    commit: t.target,
-                })
+                Some((name, version, id))
             })
             .collect();
         out.matching = candidates.len();
         // Highest precedence first; equal precedence (build metadata) by name.
-        candidates.sort_by(|a, b| {
-            b.version
-                .cmp_precedence(&a.version)
-                .then_with(|| a.name.cmp(&b.name))
-        });
-        out.at_head = candidates
-            .iter()
-            .filter(|t| t.commit == head)
-            .cloned()
-            .collect();
-        for t in candidates.iter().filter(|t| t.version.pre.is_empty()) {
-            if self.is_commit(&t.commit) && self.is_ancestor(&t.commit, head)? {
-                out.stable = Some(t.clone());
+        candidates.sort_by(|a, b| b.1.cmp_precedence(&a.1).then_with(|| a.0.cmp(&b.0)));
+        let release = |(name, version, id): &(String, Version, ObjectId)| -> Option<ReleaseTag> {
+            let (commit, kind) = self.peel(*id)?;
+            (kind == gix::object::Kind::Commit).then(|| ReleaseTag {
+                name: name.clone(),
+                version: version.clone(),
+                commit: commit.to_string(),
+            })
+        };
+        let mut peeled: Vec<ReleaseTag> = Vec::new();
+        for c in candidates.iter().filter(|c| c.1.pre.is_empty()) {
+            let Some(t) = release(c) else { continue };
+            let reachable = self.is_ancestor(&t.commit, head)?;
+            peeled.push(t.clone());
+            if reachable {
+                out.stable = Some(t);
                 break;
             }
         }
-        if prereleases {
-            for t in candidates.iter().filter(|t| !t.version.pre.is_empty()) {
-                let above = out
-                    .stable
-                    .as_ref()
-                    .is_none_or(|s| relkit_version::base(&t.version) > s.version);
-                if above && self.is_commit(&t.commit) && self.is_ancestor(&t.commit, head)? {
-                    out.prereleases.push(t.clone());
-                }
+        // Everything above the stable release: pre-releases, and tags on HEAD.
+        let above = |v: &Version| {
+            out.stable
+                .as_ref()
+                .is_none_or(|s| relkit_version::base(v) > s.version)
+        };
+        for c in candidates
+            .iter()
+            .filter(|c| !c.1.pre.is_empty() && above(&c.1))
+        {
+            let Some(t) = release(c) else { continue };
+            if prereleases && self.is_ancestor(&t.commit, head)? {
+                out.prereleases.push(t.clone());
             }
+            peeled.push(t);
         }
+        out.at_head = peeled.into_iter().filter(|t| t.commit == head).collect();
+        out.at_head
+            .sort_by(|a, b| b.version.cmp_precedence(&a.version));
         Ok(out)
     }
 }

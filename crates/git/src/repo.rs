@@ -80,6 +80,13 @@ pub struct Walk {
     pub changed_paths: bool,
 }
 
+/// What a diff against the first parent needs.
+struct RawCommit {
+    id: ObjectId,
+    tree: ObjectId,
+    parent: Option<ObjectId>,
+}
+
 /// A git repository opened for reading.
 pub struct Repo {
     repo: gix::Repository,
@@ -202,12 +209,29 @@ impl Repo {
         Ok(commit.id)
     }
 
-    /// Every tag, peeled to what it names, sorted by name.
+    /// Every tag, peeled to what it names, sorted by name. Tags whose
+    /// target cannot be read are left out: they name nothing to release.
     ///
     /// # Errors
     ///
     /// [`Error::Git`] when the references cannot be read.
     pub fn tags(&self) -> Result<Vec<Tag>> {
+        let mut out = Vec::new();
+        for (name, direct) in self.tag_refs()? {
+            let Some((target, _)) = self.peel(direct) else {
+                continue;
+            };
+            out.push(Tag {
+                name,
+                annotated: direct != target,
+                target: target.to_string(),
+            });
+        }
+        Ok(out)
+    }
+
+    /// Tag names with the object each names directly (not peeled), sorted by name.
+    pub(crate) fn tag_refs(&self) -> Result<Vec<(String, ObjectId)>> {
         let refs = self
             .repo
             .references()
@@ -215,26 +239,32 @@ impl Repo {
         let iter = refs.tags().map_err(self.git_err("reading tags"))?;
         let mut out = Vec::new();
         for r in iter {
-            let mut r = r.map_err(|e| Error::Git {
+            let r = r.map_err(|e| Error::Git {
                 path: self.path.clone(),
                 what: "reading a tag".to_owned(),
                 reason: reason(e),
             })?;
-            let name = r.name().shorten().to_str_lossy().into_owned();
-            let direct = r.target().try_id().map(ToOwned::to_owned);
-            let Ok(target) = r.peel_to_id() else {
-                // A tag whose target is missing names nothing we can release.
+            // A symbolic tag (rare) is followed when peeled; keep direct ones here.
+            let Some(id) = r.target().try_id().map(ToOwned::to_owned) else {
                 continue;
             };
-            let target = target.detach();
-            out.push(Tag {
-                name,
-                annotated: direct.is_some_and(|d| d != target),
-                target: target.to_string(),
-            });
+            out.push((r.name().shorten().to_str_lossy().into_owned(), id));
         }
-        out.sort_by(|a, b| a.name.cmp(&b.name));
+        out.sort_by(|a, b| a.0.cmp(&b.0));
         Ok(out)
+    }
+
+    /// Follow tag objects from `id` to the object they finally name, and its
+    /// kind. `None` when an object is missing or a chain of tags does not end.
+    pub(crate) fn peel(&self, mut id: ObjectId) -> Option<(ObjectId, gix::object::Kind)> {
+        for _ in 0..64 {
+            let object = self.repo.find_object(id).ok()?;
+            if object.kind != gix::object::Kind::Tag {
+                return Some((id, object.kind));
+            }
+            id = object.into_tag().target_id().ok()?.detach();
+        }
+        None
     }
 
     /// Whether `id` names a commit (rather than a tree or blob).
@@ -285,7 +315,8 @@ impl Repo {
             .iter()
             .map(|h| self.resolve_oid(h))
             .collect::<Result<Vec<_>>>()?;
-        let ids = {
+        let mut out = Vec::new();
+        {
             let mut platform = self
                 .repo
                 .rev_walk([start])
@@ -299,22 +330,23 @@ impl Repo {
             let iter = platform
                 .all()
                 .map_err(self.git_err("walking the history"))?;
-            let mut ids = Vec::new();
             for info in iter {
                 let info = info.map_err(|e| Error::Git {
                     path: self.path.clone(),
                     what: "walking the history".to_owned(),
                     reason: reason(e),
                 })?;
-                ids.push(info.id);
+                // Read the commit now, while the walk's copy is in the object cache.
+                out.push(self.read_commit(info.id)?);
             }
-            ids
-        };
-        let mut out = Vec::with_capacity(ids.len());
-        for id in ids {
-            out.push(self.commit_info(id, walk.changed_paths)?);
         }
-        Ok(out)
+        if walk.changed_paths {
+            for (info, raw) in &mut out {
+                let paths = self.changed_paths(raw.id, raw.tree, raw.parent)?;
+                info.changed_paths = Some(paths);
+            }
+        }
+        Ok(out.into_iter().map(|(info, _)| info).collect())
     }
 
     /// Read one commit.
@@ -324,10 +356,14 @@ impl Repo {
     /// [`Error::BadRevision`] or [`Error::Git`].
     pub fn commit(&mut self, rev: &str, changed_paths: bool) -> Result<CommitInfo> {
         let id = self.resolve_oid(rev)?;
-        self.commit_info(id, changed_paths)
+        let (mut info, raw) = self.read_commit(id)?;
+        if changed_paths {
+            info.changed_paths = Some(self.changed_paths(raw.id, raw.tree, raw.parent)?);
+        }
+        Ok(info)
     }
 
-    fn commit_info(&mut self, id: ObjectId, changed_paths: bool) -> Result<CommitInfo> {
+    fn read_commit(&self, id: ObjectId) -> Result<(CommitInfo, RawCommit)> {
         let err = |what: &str, e: gix::Error| Error::Git {
             path: self.path.clone(),
             what: format!("{what} of commit {id}"),
@@ -356,17 +392,12 @@ impl Repo {
             parents: parents.iter().map(ToString::to_string).collect(),
             changed_paths: None,
         };
-        let tree = decoded.tree();
-        drop(decoded);
-        drop(commit);
-        if !changed_paths {
-            return Ok(info);
-        }
-        let paths = self.changed_paths(id, tree, parents.first().copied())?;
-        Ok(CommitInfo {
-            changed_paths: Some(paths),
-            ..info
-        })
+        let raw = RawCommit {
+            id,
+            tree: decoded.tree(),
+            parent: parents.first().copied(),
+        };
+        Ok((info, raw))
     }
 
     fn changed_paths(

@@ -69,3 +69,8 @@ pub use tag::{ParsedTag, TagPattern};
 
 /// The `semver` crate this API speaks, re-exported so that callers use the same version.
 pub use semver;
+
+/// The README examples, compiled and run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

@@ -8,6 +8,7 @@ use relkit_git::{Packages, Plan, Query, Repo};
 use relkit_version::{NextOptions, TagPattern};
 use serde_json::{Value, json};
 
+use crate::config::Config;
 use crate::error::CliError;
 use crate::output;
 
@@ -34,6 +35,18 @@ pub(crate) struct Common {
     /// Print a JSON object instead of the version alone.
     #[arg(long)]
     json: bool,
+    /// Release settings [default: relkit.toml at the repository root, if any].
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+}
+
+/// The repository, opened, with its settings.
+struct Setup {
+    repo: Repo,
+    pattern: Option<TagPattern>,
+    options: NextOptions,
+    first_parent: bool,
+    propagation: relkit_version::Propagation,
 }
 
 /// `relkit version current`
@@ -72,13 +85,27 @@ pub(crate) fn run(cmd: VersionCommand) -> Result<ExitCode, CliError> {
     }
 }
 
-fn pattern(common: &Common) -> Result<Option<TagPattern>, CliError> {
-    common
-        .tag_pattern
-        .as_deref()
-        .map(TagPattern::new)
-        .transpose()
-        .map_err(CliError::input)
+fn setup(common: &Common) -> Result<Setup, CliError> {
+    let repo = open(common)?;
+    let (config, file) = Config::load(common.config.as_deref(), repo.path())?;
+    let file = file.unwrap_or_else(|| PathBuf::from("relkit.toml"));
+    let v = &config.version;
+    let pattern = match common.tag_pattern.as_deref() {
+        Some(p) => Some(TagPattern::new(p).map_err(CliError::input)?),
+        None => v.tag_pattern(&file)?,
+    };
+    let today = if v.scheme == crate::config::SchemeName::Calver {
+        crate::config::today()?
+    } else {
+        jiff::civil::Date::default()
+    };
+    Ok(Setup {
+        repo,
+        pattern,
+        options: v.options(&file, today)?,
+        first_parent: v.first_parent,
+        propagation: v.propagation,
+    })
 }
 
 fn open(common: &Common) -> Result<Repo, CliError> {
@@ -99,11 +126,20 @@ fn open(common: &Common) -> Result<Repo, CliError> {
 }
 
 fn current(args: CurrentArgs) -> Result<ExitCode, CliError> {
-    let mut repo = open(&args.common)?;
+    let Setup {
+        mut repo,
+        pattern,
+        options,
+        first_parent,
+        propagation,
+    } = setup(&args.common)?;
     let head = repo.head()?.id;
     let query = Query {
-        pattern: pattern(&args.common)?,
+        pattern,
         packages: args.package.map_or(Packages::Repository, Packages::One),
+        options,
+        first_parent,
+        propagation,
         ..Query::default()
     };
     // Only the release tags are needed; `plan` also walks the commits since
@@ -159,11 +195,14 @@ fn plan_json(head: &str, p: &Plan, channel: Option<&str>) -> Value {
 }
 
 fn next(args: NextArgs) -> Result<ExitCode, CliError> {
-    let mut repo = open(&args.common)?;
-    let options = NextOptions {
-        channel: args.pre.clone(),
-        ..NextOptions::default()
-    };
+    let Setup {
+        mut repo,
+        pattern,
+        mut options,
+        first_parent,
+        propagation,
+    } = setup(&args.common)?;
+    options.channel.clone_from(&args.pre);
     if let Some(c) = &args.pre {
         relkit_version::validate_channel(c)?;
     }
@@ -174,10 +213,11 @@ fn next(args: NextArgs) -> Result<ExitCode, CliError> {
     };
     let all = packages == Packages::All;
     let query = Query {
-        pattern: pattern(&args.common)?,
+        pattern,
         packages,
         options,
-        first_parent: args.first_parent,
+        first_parent: args.first_parent || first_parent,
+        propagation,
         ..Query::default()
     };
     let (head, plans) = relkit_git::plan(&mut repo, &query)?;
