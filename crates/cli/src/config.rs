@@ -17,6 +17,20 @@
 //! [version.zero]                 # 0.y.z: what a major and a minor bump become
 //! breaking = "minor"
 //! feature = "patch"
+//!
+//! [changelog]
+//! header = "# Changelog\n"       # the text above the releases of a new file
+//! order = "oldest"               # or "newest": entries within a section
+//! other = "Other"                # list non-conventional commits under this title
+//! breaking = "Breaking Changes"  # "" leaves the breaking changes out
+//! remote = "https://github.com/o/r"   # default: the URL of `origin`
+//! forge = "github"               # github, gitlab, gitea or bitbucket, if the host does not tell
+//! drop-reverted = true
+//! fold-identical = true
+//!
+//! [[changelog.group]]            # replaces the default sections when given
+//! title = "Features"
+//! types = ["feat"]
 //! ```
 
 use std::collections::BTreeMap;
@@ -33,6 +47,31 @@ use crate::error::CliError;
 pub(crate) struct Config {
     #[serde(default)]
     pub(crate) version: VersionConfig,
+    #[serde(default)]
+    pub(crate) changelog: ChangelogConfig,
+}
+
+/// `[changelog]`
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub(crate) struct ChangelogConfig {
+    /// The text above the releases of a new file.
+    pub(crate) header: Option<String>,
+    /// `oldest` (default) or `newest` first within a section.
+    pub(crate) order: Option<relkit_changelog::Order>,
+    /// List non-conventional commits under this title.
+    pub(crate) other: Option<String>,
+    /// The title of the breaking changes; an empty string leaves them out.
+    pub(crate) breaking: Option<String>,
+    /// The repository's web address; by default the URL of `origin`.
+    pub(crate) remote: Option<String>,
+    /// `github`, `gitlab`, `gitea` or `bitbucket`, when the host does not tell.
+    pub(crate) forge: Option<relkit_changelog::Flavor>,
+    pub(crate) drop_reverted: Option<bool>,
+    pub(crate) fold_identical: Option<bool>,
+    /// The sections, in order; replaces the default ones.
+    #[serde(default, rename = "group")]
+    pub(crate) groups: Vec<relkit_changelog::Group>,
 }
 
 /// `[version]`

@@ -24,6 +24,8 @@ enum Command {
     /// The current release and the next version, from tags and Conventional Commits.
     #[command(subcommand)]
     Version(cmd::version::VersionCommand),
+    /// Release notes and CHANGELOG.md from the history (Keep a Changelog, JSON, templates).
+    Changelog(cmd::changelog::ChangelogArgs),
 }
 
 fn main() -> ExitCode {
@@ -42,6 +44,7 @@ fn main() -> ExitCode {
     };
     let result = match cli.command {
         Command::Version(c) => cmd::version::run(c),
+        Command::Changelog(c) => cmd::changelog::run(c),
     };
     match result {
         Ok(code) => code,

@@ -180,6 +180,13 @@ impl Repo {
         }
     }
 
+    /// The fetch URL of the remote `name` (usually `origin`), if it has one.
+    pub fn remote_url(&self, name: &str) -> Option<String> {
+        let remote = self.repo.find_remote(name).ok()?;
+        let url = remote.url(gix::remote::Direction::Fetch)?;
+        Some(url.to_bstring().to_str_lossy().into_owned())
+    }
+
     /// Whether the repository is a shallow clone.
     pub fn is_shallow(&self) -> bool {
         self.repo.is_shallow().unwrap_or(false)
