@@ -26,6 +26,17 @@ enum Command {
     Version(cmd::version::VersionCommand),
     /// Release notes and CHANGELOG.md from the history (Keep a Changelog, JSON, templates).
     Changelog(cmd::changelog::ChangelogArgs),
+    /// Ed25519 key pairs for signing releases.
+    #[command(subcommand)]
+    Key(cmd::sign::KeyCommand),
+    /// Sign files: raw Ed25519 (FILE.sig) or minisign (FILE.minisig).
+    Sign(cmd::sign::SignArgs),
+    /// Verify a detached signature (raw Ed25519 or minisign); exit 0 only when valid.
+    Verify(cmd::sign::VerifyArgs),
+    /// Print a DSSE envelope of an in-toto SLSA provenance statement about files.
+    Attest(cmd::sign::AttestArgs),
+    /// Verify a DSSE in-toto attestation against trusted keys and files on disk.
+    VerifyAttestation(cmd::sign::VerifyAttestationArgs),
 }
 
 fn main() -> ExitCode {
@@ -45,6 +56,11 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Version(c) => cmd::version::run(c),
         Command::Changelog(c) => cmd::changelog::run(c),
+        Command::Key(c) => cmd::sign::run_key(c),
+        Command::Sign(a) => cmd::sign::run_sign(a),
+        Command::Verify(a) => cmd::sign::run_verify(a),
+        Command::Attest(a) => cmd::sign::run_attest(a),
+        Command::VerifyAttestation(a) => cmd::sign::run_verify_attestation(a),
     };
     match result {
         Ok(code) => code,

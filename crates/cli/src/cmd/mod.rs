@@ -1,4 +1,5 @@
 //! The subcommands, one module each.
 
 pub(crate) mod changelog;
+pub(crate) mod sign;
 pub(crate) mod version;
