@@ -37,6 +37,9 @@ enum Command {
     Attest(cmd::sign::AttestArgs),
     /// Verify a DSSE in-toto attestation against trusted keys and files on disk.
     VerifyAttestation(cmd::sign::VerifyAttestationArgs),
+    /// Deployment strategies: simulate, check and export rollouts.
+    #[command(subcommand)]
+    Rollout(cmd::rollout::RolloutCommand),
 }
 
 fn main() -> ExitCode {
@@ -61,6 +64,7 @@ fn main() -> ExitCode {
         Command::Verify(a) => cmd::sign::run_verify(a),
         Command::Attest(a) => cmd::sign::run_attest(a),
         Command::VerifyAttestation(a) => cmd::sign::run_verify_attestation(a),
+        Command::Rollout(c) => cmd::rollout::run(c),
     };
     match result {
         Ok(code) => code,

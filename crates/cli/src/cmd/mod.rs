@@ -1,5 +1,6 @@
 //! The subcommands, one module each.
 
 pub(crate) mod changelog;
+pub(crate) mod rollout;
 pub(crate) mod sign;
 pub(crate) mod version;
