@@ -31,6 +31,14 @@
 //! [[changelog.group]]            # replaces the default sections when given
 //! title = "Features"
 //! types = ["feat"]
+//!
+//! [release]
+//! build = "cargo build --release --locked"   # "" for none; this is the default for Cargo
+//! artifacts = ["target/release/app"]          # globs; default: the workspace's binaries
+//! key = "release.key"            # or "env:VAR"; default: $RELKIT_SIGNING_KEY
+//! out = ".relkit/releases"       # signatures, SBOM, attestation
+//! changelog = "CHANGELOG.md"
+//! builder-id = "https://ci.example.com/builder"
 //! ```
 
 use std::collections::BTreeMap;
@@ -49,6 +57,28 @@ pub(crate) struct Config {
     pub(crate) version: VersionConfig,
     #[serde(default)]
     pub(crate) changelog: ChangelogConfig,
+    #[serde(default)]
+    pub(crate) release: ReleaseConfig,
+}
+
+/// `[release]`
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub(crate) struct ReleaseConfig {
+    /// The build command, run with `sh -c` at the root; "" for none
+    /// [default for a Cargo workspace: cargo build --release --locked].
+    pub(crate) build: Option<String>,
+    /// The files to release (globs from the root) [default: the workspace's binaries].
+    #[serde(default)]
+    pub(crate) artifacts: Vec<String>,
+    /// The signing key: a file or `env:VAR`.
+    pub(crate) key: Option<String>,
+    /// Where signatures and attestations go [default: .relkit/releases].
+    pub(crate) out: Option<String>,
+    /// The changelog file [default: CHANGELOG.md].
+    pub(crate) changelog: Option<String>,
+    /// The SLSA builder id [default: $RELKIT_BUILDER_ID or relkit's local builder].
+    pub(crate) builder_id: Option<String>,
 }
 
 /// `[changelog]`

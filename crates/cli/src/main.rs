@@ -24,6 +24,9 @@ enum Command {
     /// The current release and the next version, from tags and Conventional Commits.
     #[command(subcommand)]
     Version(cmd::version::VersionCommand),
+    /// Release the repository: version, changelog, build, hashes, signatures,
+    /// provenance and tag (everything in a temporary place with --dry-run).
+    Release(cmd::release::ReleaseArgs),
     /// Release notes and CHANGELOG.md from the history (Keep a Changelog, JSON, templates).
     Changelog(cmd::changelog::ChangelogArgs),
     /// Ed25519 key pairs for signing releases.
@@ -58,6 +61,7 @@ fn main() -> ExitCode {
     };
     let result = match cli.command {
         Command::Version(c) => cmd::version::run(c),
+        Command::Release(a) => cmd::release::run(a),
         Command::Changelog(c) => cmd::changelog::run(c),
         Command::Key(c) => cmd::sign::run_key(c),
         Command::Sign(a) => cmd::sign::run_sign(a),

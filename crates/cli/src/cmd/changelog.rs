@@ -122,7 +122,11 @@ fn date_of(t: Time) -> jiff::civil::Date {
     offset.to_datetime(ts).date()
 }
 
-fn changelog_options(repo: &Repo, c: &ChangelogConfig, file: &Path) -> Result<Options, CliError> {
+pub(crate) fn changelog_options(
+    repo: &Repo,
+    c: &ChangelogConfig,
+    file: &Path,
+) -> Result<Options, CliError> {
     let mut o = Options::default();
     if !c.groups.is_empty() {
         o.groups = c.groups.clone();

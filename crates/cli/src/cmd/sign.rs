@@ -21,7 +21,7 @@ use crate::output;
 /// The environment variable read for a key's passphrase when `--passphrase-env` is not given.
 const DEFAULT_PASSPHRASE_ENV: &str = "RELKIT_KEY_PASSPHRASE";
 /// The SLSA builder id when neither `--builder-id` nor `RELKIT_BUILDER_ID` says.
-const DEFAULT_BUILDER_ID: &str = "https://github.com/relkit/relkit/builders/local";
+pub(crate) const DEFAULT_BUILDER_ID: &str = "https://github.com/relkit/relkit/builders/local";
 
 impl From<relkit_sign::Error> for CliError {
     fn from(e: relkit_sign::Error) -> Self {
@@ -206,7 +206,7 @@ pub(crate) struct VerifyAttestationArgs {
 
 /// A progress bar over a number of bytes, shown on stderr only once the work has
 /// lasted more than a moment (and only on a terminal).
-struct Progress {
+pub(crate) struct Progress {
     bar: ProgressBar,
     start: Instant,
     shown: AtomicBool,
@@ -216,7 +216,7 @@ struct Progress {
 impl Progress {
     const DELAY: Duration = Duration::from_millis(700);
 
-    fn new(total: u64, parts: usize, message: &str) -> Self {
+    pub(crate) fn new(total: u64, parts: usize, message: &str) -> Self {
         let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::hidden());
         if let Ok(style) = ProgressStyle::with_template(
             "{msg} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} ETA {eta}",
@@ -233,7 +233,7 @@ impl Progress {
     }
 
     /// Part `part` has now done `bytes` in all.
-    fn update(&self, part: usize, bytes: u64) {
+    pub(crate) fn update(&self, part: usize, bytes: u64) {
         if let Some(d) = self.done.get(part) {
             let before = d.swap(bytes, Ordering::Relaxed);
             self.bar.inc(bytes.saturating_sub(before));
@@ -244,12 +244,12 @@ impl Progress {
         }
     }
 
-    fn finish(&self) {
+    pub(crate) fn finish(&self) {
         self.bar.finish_and_clear();
     }
 }
 
-fn file_size(path: &Path) -> u64 {
+pub(crate) fn file_size(path: &Path) -> u64 {
     std::fs::metadata(path).map(|m| m.len()).unwrap_or(0)
 }
 
@@ -268,7 +268,7 @@ fn passphrase(var: Option<&str>) -> Result<Option<zeroize::Zeroizing<String>>, C
 }
 
 /// Load a secret key from a file, or from an environment variable with `env:VAR`.
-fn load_key(spec: &str, source: &KeySource) -> Result<SecretKey, CliError> {
+pub(crate) fn load_key(spec: &str, source: &KeySource) -> Result<SecretKey, CliError> {
     let pass = passphrase(source.passphrase_env.as_deref())?;
     let pass = pass.as_ref().map(|p| p.as_bytes());
     if let Some(var) = spec.strip_prefix("env:") {
@@ -284,7 +284,7 @@ fn load_key(spec: &str, source: &KeySource) -> Result<SecretKey, CliError> {
 }
 
 /// Seconds since the epoch: SOURCE_DATE_EPOCH when set (reproducible builds), else now.
-fn now_secs() -> Result<u64, CliError> {
+pub(crate) fn now_secs() -> Result<u64, CliError> {
     if let Ok(v) = std::env::var("SOURCE_DATE_EPOCH") {
         return v
             .trim()
