@@ -67,3 +67,8 @@ pub use keyfile::{
 };
 pub use keys::{KeyId, PublicKey, SecretKey, Signature, verify_batch};
 pub use minisign::{MinisignPublicKey, MinisignSignature};
+
+/// The README examples, compiled and run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
