@@ -40,6 +40,8 @@ enum Command {
     Attest(cmd::sign::AttestArgs),
     /// Verify a DSSE in-toto attestation against trusted keys and files on disk.
     VerifyAttestation(cmd::sign::VerifyAttestationArgs),
+    /// CycloneDX SBOMs of Cargo workspaces; validate and diff SBOMs.
+    Sbom(cmd::sbom::SbomArgs),
     /// Deployment strategies: simulate, check and export rollouts.
     #[command(subcommand)]
     Rollout(cmd::rollout::RolloutCommand),
@@ -68,6 +70,7 @@ fn main() -> ExitCode {
         Command::Verify(a) => cmd::sign::run_verify(a),
         Command::Attest(a) => cmd::sign::run_attest(a),
         Command::VerifyAttestation(a) => cmd::sign::run_verify_attestation(a),
+        Command::Sbom(a) => cmd::sbom::run(a),
         Command::Rollout(c) => cmd::rollout::run(c),
     };
     match result {

@@ -3,5 +3,6 @@
 pub(crate) mod changelog;
 pub(crate) mod release;
 pub(crate) mod rollout;
+pub(crate) mod sbom;
 pub(crate) mod sign;
 pub(crate) mod version;
