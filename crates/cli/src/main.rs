@@ -40,6 +40,13 @@ enum Command {
     Attest(cmd::sign::AttestArgs),
     /// Verify a DSSE in-toto attestation against trusted keys and files on disk.
     VerifyAttestation(cmd::sign::VerifyAttestationArgs),
+    /// Content-addressed artifacts in an OCI image layout: push, pull, attach, gc.
+    #[command(subcommand)]
+    Artifact(cmd::promote::ArtifactCommand),
+    /// Promote an artifact to an environment (or: status, history, verify).
+    Promote(cmd::promote::PromoteArgs),
+    /// Re-promote the digest an environment ran before, recorded as a rollback.
+    Rollback(cmd::promote::RollbackArgs),
     /// CycloneDX SBOMs of Cargo workspaces; validate and diff SBOMs.
     Sbom(cmd::sbom::SbomArgs),
     /// Deployment strategies: simulate, check and export rollouts.
@@ -70,6 +77,9 @@ fn main() -> ExitCode {
         Command::Verify(a) => cmd::sign::run_verify(a),
         Command::Attest(a) => cmd::sign::run_attest(a),
         Command::VerifyAttestation(a) => cmd::sign::run_verify_attestation(a),
+        Command::Artifact(c) => cmd::promote::run_artifact(c),
+        Command::Promote(a) => cmd::promote::run_promote(a),
+        Command::Rollback(a) => cmd::promote::run_rollback(a),
         Command::Sbom(a) => cmd::sbom::run(a),
         Command::Rollout(c) => cmd::rollout::run(c),
     };
