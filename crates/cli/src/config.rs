@@ -39,6 +39,8 @@
 //! out = ".relkit/releases"       # signatures, SBOM, attestation
 //! changelog = "CHANGELOG.md"
 //! builder-id = "https://ci.example.com/builder"
+//! store = ".relkit/store"        # the OCI image layout the release is pushed into
+//! pipeline = "pipeline.toml"     # environments; default dev -> staging -> prod
 //! ```
 
 use std::collections::BTreeMap;
@@ -79,6 +81,10 @@ pub(crate) struct ReleaseConfig {
     pub(crate) changelog: Option<String>,
     /// The SLSA builder id [default: $RELKIT_BUILDER_ID or relkit's local builder].
     pub(crate) builder_id: Option<String>,
+    /// The OCI layout store [default: .relkit/store].
+    pub(crate) store: Option<String>,
+    /// The promotion pipeline (TOML or JSON) [default: dev → staging → prod].
+    pub(crate) pipeline: Option<String>,
 }
 
 /// `[changelog]`

@@ -73,6 +73,23 @@ fn openssl_verifies(public: &Path, file: &Path, sig: &Path) {
     }
 }
 
+/// Run a peer program and check its output holds `needle`; a missing peer
+/// fails under CI.
+fn peer(args: &[&str], needle: &str) {
+    match Command::new(args[0]).args(&args[1..]).output() {
+        Ok(o) => {
+            let text = String::from_utf8_lossy(&o.stdout);
+            assert!(
+                o.status.success() && text.contains(needle),
+                "{args:?}: {text}{}",
+                String::from_utf8_lossy(&o.stderr)
+            );
+        }
+        Err(e) if std::env::var_os("CI").is_none() => eprintln!("note: {} not run ({e})", args[0]),
+        Err(e) => panic!("{} is needed under CI: {e}", args[0]),
+    }
+}
+
 /// Every artifact's signature verifies with openssl (right after its release:
 /// the next build writes the same paths).
 fn signatures_verify(dir: &Path, v: &Value) {
@@ -212,6 +229,77 @@ fn two_releases_are_tagged_signed_and_attested() {
         dep["digest"]["gitCommit"].as_str().unwrap(),
         g.git(&["rev-parse", "v0.1.1^{commit}"]).trim()
     );
+
+    // The store holds both releases with their referrers; dev runs v0.1.1.
+    let store = g.path().join(".relkit/store");
+    let store_arg = store.to_str().unwrap();
+    assert_eq!(v2["store"]["environment"], "dev");
+    assert_eq!(
+        v2["store"]["referrers"].as_array().unwrap().len(),
+        2,
+        "signature and attestation"
+    );
+    let status = json_of(&relkit(
+        g.path(),
+        &["promote", "status", "--store", store_arg, "--json"],
+    ));
+    assert_eq!(status["dev"]["digest"], v2["store"]["digest"]);
+    assert_eq!(status["dev"]["tag"], "v0.1.1");
+    // Promote v0.1.1 to staging, roll dev back to v0.1.0, and check the whole state.
+    let out = relkit(
+        g.path(),
+        &["promote", "v0.1.1", "--to", "staging", "--store", store_arg],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = relkit(
+        g.path(),
+        &["promote", "v0.1.1", "--to", "prod", "--store", store_arg],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = relkit(g.path(), &["rollback", "dev", "--store", store_arg]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let status = json_of(&relkit(
+        g.path(),
+        &["promote", "status", "--store", store_arg, "--json"],
+    ));
+    assert_eq!(
+        (
+            status["dev"]["digest"].clone(),
+            status["dev"]["tag"].clone()
+        ),
+        (v1["store"]["digest"].clone(), Value::from("v0.1.0"))
+    );
+    assert_eq!(status["staging"]["digest"], v2["store"]["digest"]);
+    assert_eq!(status["prod"]["digest"], v2["store"]["digest"]);
+    let out = relkit(g.path(), &["promote", "verify", "--store", store_arg]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // The peers read the store: skopeo sees the exact manifest, umoci the tags.
+    peer(
+        &[
+            "skopeo",
+            "inspect",
+            "--raw",
+            &format!("oci:{store_arg}:v0.1.1"),
+        ],
+        "application/vnd.relkit.artifact.v1",
+    );
+    peer(&["umoci", "ls", "--layout", store_arg], "v0.1.0\nv0.1.1");
 
     // Nothing new: nothing to release.
     let v3 = json_of(&relkit(

@@ -121,6 +121,12 @@ fn cargo_binaries(root: &Path) -> Result<Vec<PathBuf>, CliError> {
     Ok(bins)
 }
 
+/// Now, or `SOURCE_DATE_EPOCH` when it is set (reproducible releases).
+fn finished_at() -> Result<jiff::Timestamp, CliError> {
+    jiff::Timestamp::from_second(i64::try_from(now_secs()?).unwrap_or(i64::MAX))
+        .map_err(CliError::input)
+}
+
 fn run_build(command: &str, root: &Path, quiet: bool) -> Result<f64, CliError> {
     let start = Instant::now();
     let mut cmd = Command::new("sh");
@@ -354,6 +360,30 @@ pub(crate) fn run(args: ReleaseArgs) -> Result<ExitCode, CliError> {
         relkit_sign::intoto::subjects_for_files(&artifacts, &|i, n| progress.update(i, n))?;
     progress.finish();
 
+    // 4b. The SBOM of the Cargo workspace (CycloneDX 1.6, validated).
+    let sbom_path = if cargo {
+        let graph = relkit_sbom::WorkspaceGraph::from_cargo(&relkit_sbom::MetadataOptions {
+            manifest_path: Some(root.join("Cargo.toml")),
+            locked: true,
+            ..relkit_sbom::MetadataOptions::default()
+        })
+        .map_err(CliError::input)?;
+        let sboms = relkit_sbom::generate(&graph, &relkit_sbom::SbomOptions::new(finished_at()?))
+            .map_err(CliError::input)?;
+        let sbom = sboms
+            .into_iter()
+            .next()
+            .ok_or_else(|| CliError::other("the SBOM generator returned no document"))?;
+        let path = work.join("sbom.cdx.json");
+        write_atomic(&path, &sbom.json, FileMode::Public)?;
+        report.line(format!("sbom      {} (CycloneDX 1.6)", path.display()));
+        report.set("sbom", json!(path));
+        Some(path)
+    } else {
+        report.line("sbom      none (not a Cargo workspace)".to_owned());
+        None
+    };
+
     // 5. The signing key: configured, or an ephemeral one in a dry run.
     let key_spec = args.key.clone().or_else(|| rc.key.clone()).or_else(|| {
         std::env::var("RELKIT_SIGNING_KEY")
@@ -397,6 +427,21 @@ pub(crate) fn run(args: ReleaseArgs) -> Result<ExitCode, CliError> {
             "signature": sig_path,
         }));
     }
+    let mut signed: Vec<PathBuf> = artifact_json
+        .iter()
+        .filter_map(|a| {
+            a.get("signature")
+                .and_then(Value::as_str)
+                .map(PathBuf::from)
+        })
+        .collect();
+    if let Some(sbom) = &sbom_path {
+        let signature = relkit_sign::raw::sign_file(&key, sbom, &mut |_| {})?;
+        let sig_path = work.join("sbom.cdx.json.sig");
+        write_atomic(&sig_path, &signature.to_bytes(), FileMode::Public)?;
+        report.set("sbom_signature", json!(sig_path));
+        signed.push(sig_path);
+    }
     report.line(format!(
         "artifacts {} file(s), {} bytes, signed by key {}{}",
         artifacts.len(),
@@ -418,8 +463,7 @@ pub(crate) fn run(args: ReleaseArgs) -> Result<ExitCode, CliError> {
         || format!("git+file://{}", root.display()),
         |u| format!("git+{u}"),
     );
-    let finished = jiff::Timestamp::from_second(i64::try_from(now_secs()?).unwrap_or(i64::MAX))
-        .map_err(CliError::input)?;
+    let finished = finished_at()?;
     let mut provenance = Provenance::new("https://relkit.dev/release/v1", &builder_id)
         .with_external_parameter("tag", json!(tag))
         .with_external_parameter("build", json!(build_command))
@@ -435,7 +479,80 @@ pub(crate) fn run(args: ReleaseArgs) -> Result<ExitCode, CliError> {
     report.set("attestation", json!(attestation));
     report.line(format!("provenance {}", attestation.display()));
 
-    // 8. The annotated tag, on the release commit.
+    // 8. Into the OCI layout store: the artifacts as one artifact tagged with
+    // the release tag, with the SBOM, signatures and attestation as referrers;
+    // then promoted to the pipeline's first environment.
+    let store_dir = if args.dry_run {
+        work.join("store")
+    } else {
+        root.join(rc.store.as_deref().unwrap_or(".relkit/store"))
+    };
+    let store = match relkit_promote::Store::open(&store_dir) {
+        Ok(s) => s,
+        Err(_) => relkit_promote::Store::create(&store_dir).map_err(CliError::other)?,
+    };
+    let pushed = store
+        .push_files(
+            &artifacts,
+            &relkit_promote::PushOptions {
+                tag: Some(tag.clone()),
+                now: Some(finished),
+                ..relkit_promote::PushOptions::default()
+            },
+        )
+        .map_err(CliError::other)?;
+    let digest = pushed.digest.to_string();
+    use relkit_promote::AttachmentKind as Kind;
+    let mut referrers = Vec::new();
+    for (file, kind) in sbom_path
+        .iter()
+        .map(|p| (p, Kind::Sbom))
+        .chain(signed.iter().map(|p| (p, Kind::Signature)))
+        .chain(std::iter::once((&attestation, Kind::Attestation)))
+    {
+        let entry = store
+            .attach(&digest, file, kind, Some(finished))
+            .map_err(CliError::other)?;
+        referrers.push(
+            json!({"file": file, "kind": kind.artifact_type(), "digest": entry.digest.to_string()}),
+        );
+    }
+    let pipeline = match &rc.pipeline {
+        Some(p) => relkit_promote::Pipeline::load(&root.join(p)).map_err(CliError::input)?,
+        None => relkit_promote::Pipeline::default(),
+    };
+    let first = pipeline
+        .order()
+        .into_iter()
+        .next()
+        .ok_or_else(|| CliError::input("the promotion pipeline has no environment"))?;
+    let releases = relkit_promote::Releases::new(store, pipeline);
+    let ask = relkit_promote::Promote {
+        reference: digest.clone(),
+        environment: first.clone(),
+        actor: std::env::var("RELKIT_ACTOR").unwrap_or_else(|_| "relkit release".to_owned()),
+        ..relkit_promote::Promote::default()
+    };
+    match releases.promote(&ask, finished).map_err(CliError::other)? {
+        relkit_promote::Outcome::Promoted(_) => {}
+        other => {
+            return Err(CliError::other(format!(
+                "promoting {digest} to {first} was refused: {other:?}"
+            )));
+        }
+    }
+    report.set(
+        "store",
+        json!({"dir": store_dir, "digest": digest, "tag": tag, "referrers": referrers, "environment": first}),
+    );
+    report.line(format!(
+        "store     {} {} with {} referrer(s), promoted to {first}",
+        store_dir.display(),
+        digest.get(..19).unwrap_or_default(),
+        referrers.len()
+    ));
+
+    // 9. The annotated tag, on the release commit.
     if args.dry_run {
         report.set("tag_created", json!(false));
         report.line(format!("tag       {tag} (not created: dry run)"));
