@@ -56,7 +56,63 @@ impl std::fmt::Display for Violation {
     }
 }
 
+/// The official schemas built into the crate (see `schemas/README.md`).
+const BUNDLED: [(&str, &str); 4] = [
+    (
+        "bom-1.5.schema.json",
+        include_str!("../schemas/bom-1.5.schema.json"),
+    ),
+    (
+        "bom-1.6.schema.json",
+        include_str!("../schemas/bom-1.6.schema.json"),
+    ),
+    (
+        "spdx.schema.json",
+        include_str!("../schemas/spdx.schema.json"),
+    ),
+    (
+        "jsf-0.82.schema.json",
+        include_str!("../schemas/jsf-0.82.schema.json"),
+    ),
+];
+
+fn resource(path: &Path, text: &str) -> Result<(String, Value)> {
+    let value: Value = serde_json::from_str(text).map_err(|e| Error::Schema {
+        path: path.to_path_buf(),
+        reason: format!("not JSON: {e}"),
+    })?;
+    let id = value
+        .get("$id")
+        .and_then(Value::as_str)
+        .ok_or_else(|| Error::Schema {
+            path: path.to_path_buf(),
+            reason: "no \"$id\"".to_owned(),
+        })?
+        .to_owned();
+    Ok((id, value))
+}
+
 impl SchemaValidator {
+    /// The official CycloneDX 1.5 and 1.6 schemas built into the crate: no
+    /// file, no network. Schemas are compiled on first use.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Schema`] if a bundled schema did not parse (it does; this is tested).
+    pub fn bundled() -> Result<Self> {
+        let dir = PathBuf::from("(bundled schemas)");
+        let mut resources = BUNDLED
+            .iter()
+            .map(|(name, text)| resource(&dir.join(name), text))
+            .collect::<Result<Vec<_>>>()?;
+        resources.sort_by(|a, b| a.0.cmp(&b.0));
+        Ok(Self {
+            dir,
+            resources,
+            compiled: Default::default(),
+        })
+    }
+
     /// Load every `*.schema.json` of `dir`. Schemas are compiled on first use.
     ///
     /// # Errors
@@ -79,19 +135,7 @@ impl SchemaValidator {
                 continue;
             }
             let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
-            let value: Value = serde_json::from_str(&text).map_err(|e| Error::Schema {
-                path: path.clone(),
-                reason: format!("not JSON: {e}"),
-            })?;
-            let id = value
-                .get("$id")
-                .and_then(Value::as_str)
-                .ok_or_else(|| Error::Schema {
-                    path: path.clone(),
-                    reason: "no \"$id\"".to_owned(),
-                })?
-                .to_owned();
-            resources.push((id, value));
+            resources.push(resource(&path, &text)?);
         }
         resources.sort_by(|a, b| a.0.cmp(&b.0));
         Ok(Self {

@@ -97,3 +97,42 @@ fn reader_and_diff_take_every_valid_example() {
         }
     }
 }
+
+#[test]
+fn bundled_schemas_are_the_official_files_and_judge_the_same() {
+    let shared = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/testdata/cyclonedx/schema");
+    let bundled = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("schemas");
+    for name in [
+        "bom-1.5.schema.json",
+        "bom-1.6.schema.json",
+        "spdx.schema.json",
+        "jsf-0.82.schema.json",
+    ] {
+        assert_eq!(
+            std::fs::read(bundled.join(name)).unwrap(),
+            std::fs::read(shared.join(name)).unwrap(),
+            "{name} differs from the official copy"
+        );
+    }
+    let v = relkit_sbom::SchemaValidator::bundled().unwrap();
+    let examples = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/testdata/cyclonedx/examples");
+    let mut checked = 0;
+    for version in ["1.5", "1.6"] {
+        for entry in std::fs::read_dir(examples.join(version)).unwrap() {
+            let path = entry.unwrap().path();
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            let report = v
+                .validate_bytes(&std::fs::read(&path).unwrap(), &name)
+                .unwrap();
+            assert_eq!(
+                report.is_valid(),
+                name.starts_with("valid-"),
+                "{name}: {report:?}"
+            );
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, 128);
+}

@@ -11,13 +11,6 @@ use relkit_sbom::{
 use crate::error::CliError;
 use crate::output;
 
-/// Where the official CycloneDX schemas are when neither `--schemas` nor
-/// `RELKIT_CYCLONEDX_SCHEMAS` says otherwise: the shared test data next to the repository.
-const DEFAULT_SCHEMAS: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../../../shared/testdata/cyclonedx/schema"
-);
-
 /// `relkit sbom …`: without a subcommand, generate the SBOM of a Cargo workspace.
 #[derive(Debug, Args)]
 #[command(args_conflicts_with_subcommands = true)]
@@ -88,7 +81,7 @@ pub(crate) struct GenerateArgs {
 pub(crate) struct ValidateArgs {
     /// The CycloneDX JSON document.
     file: PathBuf,
-    /// The folder of official schemas [default: $RELKIT_CYCLONEDX_SCHEMAS, else the shared test data].
+    /// The folder of official schemas [default: $RELKIT_CYCLONEDX_SCHEMAS, else the official 1.5 and 1.6 schemas built in].
     #[arg(long, value_name = "DIR")]
     schemas: Option<PathBuf>,
 }
@@ -196,11 +189,14 @@ fn generate(a: GenerateArgs) -> Result<ExitCode, CliError> {
 }
 
 fn validate(a: ValidateArgs) -> Result<ExitCode, CliError> {
-    let dir = a
+    let validator = match a
         .schemas
         .or_else(|| std::env::var_os("RELKIT_CYCLONEDX_SCHEMAS").map(PathBuf::from))
-        .unwrap_or_else(|| PathBuf::from(DEFAULT_SCHEMAS));
-    let validator = SchemaValidator::from_dir(dir).map_err(lib_error)?;
+    {
+        Some(dir) => SchemaValidator::from_dir(dir),
+        None => SchemaValidator::bundled(),
+    }
+    .map_err(lib_error)?;
     let name = a.file.display().to_string();
     let bytes = std::fs::read(&a.file).map_err(|e| CliError::input(format!("{name}: {e}")))?;
     let report = validator.validate_bytes(&bytes, &name).map_err(lib_error)?;
