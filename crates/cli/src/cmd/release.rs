@@ -412,12 +412,14 @@ pub(crate) fn run(args: ReleaseArgs) -> Result<ExitCode, CliError> {
 
     // 6. Signatures over the artifacts.
     let mut artifact_json = Vec::new();
-    for (path, subject) in artifacts.iter().zip(&subjects) {
+    // Ed25519 reads each file twice: the bar counts both passes.
+    let signing = Progress::new(total.saturating_mul(2), artifacts.len(), "signing");
+    for (i, (path, subject)) in artifacts.iter().zip(&subjects).enumerate() {
         let name = path
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        let signature = relkit_sign::raw::sign_file(&key, path, &mut |_| {})?;
+        let signature = relkit_sign::raw::sign_file(&key, path, &mut |n| signing.update(i, n))?;
         let sig_path = work.join(format!("{name}.sig"));
         write_atomic(&sig_path, &signature.to_bytes(), FileMode::Public)?;
         artifact_json.push(json!({
@@ -427,6 +429,7 @@ pub(crate) fn run(args: ReleaseArgs) -> Result<ExitCode, CliError> {
             "signature": sig_path,
         }));
     }
+    signing.finish();
     let mut signed: Vec<PathBuf> = artifact_json
         .iter()
         .filter_map(|a| {
