@@ -63,3 +63,8 @@ pub use store::{
     MAX_MANIFEST_SIZE, Manifest, PushOptions, Pushed, REF_NAME, Referrer, Store, TITLE,
     decode_manifest, descriptor, descriptor_digest, validate_file_name, validate_tag,
 };
+
+/// The README examples, compiled as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

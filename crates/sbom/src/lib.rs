@@ -63,3 +63,8 @@ pub use graph::{DepKind, MetadataOptions, Package, Source, WorkspaceGraph};
 pub use lockfile::{LockPackage, Lockfile};
 pub use validate::{SchemaValidator, ValidationReport, Violation};
 pub use write::write_atomic;
+
+/// The README examples, compiled as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
