@@ -219,10 +219,10 @@ impl VersionConfig {
     }
 }
 
-/// Today's date in UTC, or the date of `SOURCE_DATE_EPOCH` when it is set
-/// (reproducible builds).
-pub(crate) fn today() -> Result<jiff::civil::Date, CliError> {
-    let ts = match std::env::var("SOURCE_DATE_EPOCH") {
+/// The time of a release: `SOURCE_DATE_EPOCH` when it is set (reproducible
+/// builds), else now. The one place the CLI reads the clock for a release.
+pub(crate) fn release_time() -> Result<jiff::Timestamp, CliError> {
+    match std::env::var("SOURCE_DATE_EPOCH") {
         Ok(s) => {
             let secs: i64 = s.trim().parse().map_err(|e| {
                 CliError::input(format!(
@@ -230,11 +230,15 @@ pub(crate) fn today() -> Result<jiff::civil::Date, CliError> {
                 ))
             })?;
             jiff::Timestamp::from_second(secs)
-                .map_err(|e| CliError::input(format!("SOURCE_DATE_EPOCH={s:?}: {e}")))?
+                .map_err(|e| CliError::input(format!("SOURCE_DATE_EPOCH={s:?}: {e}")))
         }
-        Err(_) => jiff::Timestamp::now(),
-    };
-    Ok(jiff::tz::TimeZone::UTC.to_datetime(ts).date())
+        Err(_) => Ok(jiff::Timestamp::now()),
+    }
+}
+
+/// The UTC date of [`release_time`].
+pub(crate) fn today() -> Result<jiff::civil::Date, CliError> {
+    Ok(jiff::tz::TimeZone::UTC.to_datetime(release_time()?).date())
 }
 
 // `ZeroPolicy` is a plain struct of two bumps; check that it reads as documented.

@@ -12,8 +12,8 @@ use relkit_git::{Packages, Query, Repo};
 use relkit_sign::{FileMode, Provenance, ResourceDescriptor, SecretKey, Statement, write_atomic};
 use serde_json::{Value, json};
 
-use crate::cmd::sign::{DEFAULT_BUILDER_ID, KeySource, Progress, file_size, load_key, now_secs};
-use crate::config::Config;
+use crate::cmd::sign::{DEFAULT_BUILDER_ID, KeySource, Progress, file_size, load_key};
+use crate::config::{Config, release_time};
 use crate::error::CliError;
 use crate::output;
 
@@ -121,12 +121,6 @@ fn cargo_binaries(root: &Path) -> Result<Vec<PathBuf>, CliError> {
     Ok(bins)
 }
 
-/// Now, or `SOURCE_DATE_EPOCH` when it is set (reproducible releases).
-fn finished_at() -> Result<jiff::Timestamp, CliError> {
-    jiff::Timestamp::from_second(i64::try_from(now_secs()?).unwrap_or(i64::MAX))
-        .map_err(CliError::input)
-}
-
 fn run_build(command: &str, root: &Path, quiet: bool) -> Result<f64, CliError> {
     let start = Instant::now();
     let mut cmd = Command::new("sh");
@@ -146,8 +140,7 @@ fn run_build(command: &str, root: &Path, quiet: bool) -> Result<f64, CliError> {
 }
 
 pub(crate) fn run(args: ReleaseArgs) -> Result<ExitCode, CliError> {
-    let started = jiff::Timestamp::from_second(i64::try_from(now_secs()?).unwrap_or(i64::MAX))
-        .map_err(CliError::input)?;
+    let started = release_time()?;
     let mut repo = Repo::open(&args.repo)?;
     let root = repo.workdir().unwrap_or(repo.path()).to_path_buf();
     // Absolute, so that the paths in the report mean the same to any reader.
@@ -368,7 +361,7 @@ pub(crate) fn run(args: ReleaseArgs) -> Result<ExitCode, CliError> {
             ..relkit_sbom::MetadataOptions::default()
         })
         .map_err(CliError::input)?;
-        let sboms = relkit_sbom::generate(&graph, &relkit_sbom::SbomOptions::new(finished_at()?))
+        let sboms = relkit_sbom::generate(&graph, &relkit_sbom::SbomOptions::new(release_time()?))
             .map_err(CliError::input)?;
         let sbom = sboms
             .into_iter()
@@ -466,7 +459,7 @@ pub(crate) fn run(args: ReleaseArgs) -> Result<ExitCode, CliError> {
         || format!("git+file://{}", root.display()),
         |u| format!("git+{u}"),
     );
-    let finished = finished_at()?;
+    let finished = release_time()?;
     let mut provenance = Provenance::new("https://relkit.dev/release/v1", &builder_id)
         .with_external_parameter("tag", json!(tag))
         .with_external_parameter("build", json!(build_command))

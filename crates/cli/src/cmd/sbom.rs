@@ -116,21 +116,6 @@ fn lib_error(e: relkit_sbom::Error) -> CliError {
     }
 }
 
-fn now() -> Result<jiff::Timestamp, CliError> {
-    match std::env::var("SOURCE_DATE_EPOCH") {
-        Ok(s) => {
-            let secs: i64 = s.trim().parse().map_err(|_| {
-                CliError::input(format!(
-                    "SOURCE_DATE_EPOCH \"{s}\" is not a number of seconds"
-                ))
-            })?;
-            jiff::Timestamp::from_second(secs)
-                .map_err(|e| CliError::input(format!("SOURCE_DATE_EPOCH \"{s}\": {e}")))
-        }
-        Err(_) => Ok(jiff::Timestamp::now()),
-    }
-}
-
 fn generate(a: GenerateArgs) -> Result<ExitCode, CliError> {
     let graph = if a.lockfile_only {
         let root = match &a.manifest_path {
@@ -157,7 +142,7 @@ fn generate(a: GenerateArgs) -> Result<ExitCode, CliError> {
         })
         .map_err(lib_error)?
     };
-    let mut opts = SbomOptions::new(now()?);
+    let mut opts = SbomOptions::new(crate::config::release_time()?);
     opts.spec_version = a.spec_version.parse::<SpecVersion>().map_err(lib_error)?;
     opts.include_dev = a.include_dev;
     opts.include_build = a.include_build;

@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use clap::{Args, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -283,18 +283,11 @@ pub(crate) fn load_key(spec: &str, source: &KeySource) -> Result<SecretKey, CliE
     }
 }
 
-/// Seconds since the epoch: SOURCE_DATE_EPOCH when set (reproducible builds), else now.
+/// Seconds since the epoch of [`crate::config::release_time`].
 pub(crate) fn now_secs() -> Result<u64, CliError> {
-    if let Ok(v) = std::env::var("SOURCE_DATE_EPOCH") {
-        return v
-            .trim()
-            .parse()
-            .map_err(|_| CliError::input(format!("SOURCE_DATE_EPOCH {v:?} is not a number")));
-    }
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .map_err(CliError::other)
+    let t = crate::config::release_time()?;
+    u64::try_from(t.as_second())
+        .map_err(|_| CliError::input(format!("the release time {t} is before 1970")))
 }
 
 fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
@@ -466,8 +459,7 @@ pub(crate) fn run_attest(args: AttestArgs) -> Result<ExitCode, CliError> {
     }
     let finished = match args.finished_on {
         Some(t) => t,
-        None => jiff::Timestamp::from_second(i64::try_from(now_secs()?).unwrap_or(i64::MAX))
-            .map_err(CliError::input)?,
+        None => crate::config::release_time()?,
     };
     provenance.run_details.metadata = Some(BuildMetadata {
         invocation_id: args.invocation_id.clone(),
