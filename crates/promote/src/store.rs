@@ -703,6 +703,17 @@ impl Store {
     /// layer's `org.opencontainers.image.title`, the empty config and
     /// `artifactType`.
     pub fn push_files(&self, files: &[PathBuf], options: &PushOptions) -> Result<Pushed> {
+        self.push_files_with_progress(files, options, &mut |_, _| {})
+    }
+
+    /// [`Store::push_files`], calling `progress(i, bytes)` as file `i` is
+    /// read: `bytes` is how much of it has been stored so far.
+    pub fn push_files_with_progress(
+        &self,
+        files: &[PathBuf],
+        options: &PushOptions,
+        progress: &mut dyn FnMut(usize, u64),
+    ) -> Result<Pushed> {
         if let Some(t) = &options.tag {
             validate_tag(t)?;
         }
@@ -715,7 +726,7 @@ impl Store {
         let mut names = BTreeSet::new();
         let mut layers = Vec::new();
         let mut pushed_files = Vec::new();
-        for path in files {
+        for (i, path) in files.iter().enumerate() {
             let name = path
                 .file_name()
                 .and_then(|n| n.to_str())
@@ -731,8 +742,13 @@ impl Store {
                     reason: "given twice: file names in an artifact must be distinct".to_owned(),
                 });
             }
-            let mut f = File::open(path).map_err(|e| Error::io(path, e))?;
-            let (digest, size) = self.put_blob(&mut f)?;
+            let f = File::open(path).map_err(|e| Error::io(path, e))?;
+            let mut reader = Counting {
+                inner: f,
+                read: 0,
+                report: &mut |n| progress(i, n),
+            };
+            let (digest, size) = self.put_blob(&mut reader)?;
             let mut d = descriptor("application/octet-stream", &digest, size)?;
             d.set_annotations(Some(HashMap::from([(TITLE.to_owned(), name.clone())])));
             layers.push(d);
@@ -1057,4 +1073,20 @@ fn empty_index() -> ImageIndex {
     i.set_media_type(Some(MediaType::ImageIndex));
     i.set_manifests(Vec::new());
     i
+}
+
+/// A reader that reports how many bytes went through it.
+struct Counting<'a, R> {
+    inner: R,
+    read: u64,
+    report: &'a mut dyn FnMut(u64),
+}
+
+impl<R: Read> Read for Counting<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.read += n as u64;
+        (self.report)(self.read);
+        Ok(n)
+    }
 }

@@ -274,3 +274,33 @@ fn check_finds_corruption() {
     let problems = store.check().unwrap();
     assert!(problems[0].contains("missing"), "{problems:?}");
 }
+
+#[test]
+fn pushing_reports_progress_per_file_up_to_its_size() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::create(dir.path().join("s")).unwrap();
+    // Larger than one read buffer, so the progress comes in several steps.
+    let big: Vec<u8> = (0..300_000u32).map(|i| (i % 251) as u8).collect();
+    let files = [
+        common::file(dir.path(), "big.bin", &big),
+        common::file(dir.path(), "small.txt", b"small"),
+    ];
+    let mut seen: Vec<(usize, u64)> = Vec::new();
+    let pushed = store
+        .push_files_with_progress(&files, &PushOptions::default(), &mut |i, n| {
+            seen.push((i, n))
+        })
+        .unwrap();
+    for (i, size) in [(0, big.len() as u64), (1, 5)] {
+        let steps: Vec<u64> = seen.iter().filter(|s| s.0 == i).map(|s| s.1).collect();
+        assert!(
+            steps.windows(2).all(|w| w[0] <= w[1]),
+            "never backwards: {steps:?}"
+        );
+        assert_eq!(steps.last(), Some(&size), "file {i} ends at its size");
+    }
+    assert!(seen.iter().filter(|s| s.0 == 0).count() > 1, "{seen:?}");
+    // The same artifact as without progress.
+    let again = store.push_files(&files, &PushOptions::default()).unwrap();
+    assert_eq!(again.digest, pushed.digest);
+}
