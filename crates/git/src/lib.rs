@@ -18,14 +18,21 @@
 //! Lower-level pieces: [`Repo::tags`] (lightweight and annotated, peeled),
 //! [`Repo::commits`] with a [`Walk`] (from a commit, hiding releases,
 //! first-parent or not, with changed paths), [`Repo::releases`] (the highest
-//! reachable release by SemVer precedence), and [`workspace_packages`].
+//! reachable release by SemVer precedence), [`workspace_packages`], and
+//! [`version_edits`] (the released versions written into the manifests,
+//! every other byte kept).
 #![forbid(unsafe_code)]
 
+mod bump;
 mod cargo;
 mod error;
 mod release;
 mod repo;
 
+pub use bump::{
+    DeclaredVersion, ManifestEdit, NewVersions, VersionChanges, declared_version, edit_manifest,
+    version_edits,
+};
 pub use cargo::{find_package, workspace_packages};
 pub use error::{Error, Result};
 pub use release::{Packages, Plan, Query, ReleaseTag, Releases, plan};
