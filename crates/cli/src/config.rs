@@ -41,7 +41,14 @@
 //! builder-id = "https://ci.example.com/builder"
 //! store = ".relkit/store"        # the OCI image layout the release is pushed into
 //! pipeline = "pipeline.toml"     # environments; default dev -> staging -> prod
+//! manifests = true               # write the versions into Cargo.toml and Cargo.lock
 //! ```
+//!
+//! Per-package releases (a tag pattern with `{package}`, `--package` or
+//! `--all-packages`): `artifacts` and `store` may use `{package}`,
+//! `{version}` and `{dir}` (the package's directory) and must name the
+//! package; the changelog is `CHANGELOG.md` in the package's directory, and
+//! the store defaults to `.relkit/store/{package}`.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -85,6 +92,9 @@ pub(crate) struct ReleaseConfig {
     pub(crate) store: Option<String>,
     /// The promotion pipeline (TOML or JSON) [default: dev → staging → prod].
     pub(crate) pipeline: Option<String>,
+    /// Write the released versions into the Cargo manifests and Cargo.lock
+    /// [default: true in a Cargo workspace].
+    pub(crate) manifests: Option<bool>,
 }
 
 /// `[changelog]`

@@ -24,8 +24,9 @@ enum Command {
     /// The current release and the next version, from tags and Conventional Commits.
     #[command(subcommand)]
     Version(cmd::version::VersionCommand),
-    /// Release the repository: version, changelog, build, hashes, signatures,
-    /// provenance and tag (everything in a temporary place with --dry-run).
+    /// Release the repository, or each changed package of a workspace: version,
+    /// manifests, changelog, build, SBOM, signatures, provenance, store and tag
+    /// (everything in a temporary place with --dry-run).
     Release(cmd::release::ReleaseArgs),
     /// Release notes and CHANGELOG.md from the history (Keep a Changelog, JSON, templates).
     Changelog(cmd::changelog::ChangelogArgs),

@@ -308,3 +308,357 @@ fn two_releases_are_tagged_signed_and_attested() {
     ));
     assert_eq!(v3["release"], false);
 }
+
+/// A Cargo workspace of a library (`core`) and a binary that depends on it
+/// (`app`), released per package.
+fn workspace() -> GitRepo {
+    let g = GitRepo::new();
+    g.write(
+        "Cargo.toml",
+        "[workspace]\nmembers = [\"crates/*\"]\nresolver = \"2\"\n",
+    );
+    g.write(
+        "crates/core/Cargo.toml",
+        "[package]\nname = \"core\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+    );
+    g.write("crates/core/src/lib.rs", "pub fn answer() -> u32 { 42 }\n");
+    g.write(
+        "crates/app/Cargo.toml",
+        "[package]\nname = \"app\"\nversion = \"1.0.0\"\nedition = \"2021\"\n\n[dependencies]\ncore = { path = \"../core\", version = \"0.1.0\" }\n",
+    );
+    g.write(
+        "crates/app/src/main.rs",
+        "fn main() { println!(\"{}\", core::answer()); }\n",
+    );
+    g.write(
+        "relkit.toml",
+        "[version]\ntag-pattern = \"{package}-v{version}\"\n",
+    );
+    let lock = Command::new("cargo")
+        .args(["generate-lockfile", "--offline"])
+        .current_dir(g.path())
+        .output()
+        .unwrap();
+    assert!(
+        lock.status.success(),
+        "{}",
+        String::from_utf8_lossy(&lock.stderr)
+    );
+    g.commit_file(
+        ".gitignore",
+        "target/\n.relkit/\n*.pem*\n",
+        "chore: a workspace of two crates",
+    );
+    g.commit_file(
+        "crates/core/src/lib.rs",
+        "/// The answer.\npub fn answer() -> u32 { 42 }\n",
+        "feat(core): the answer",
+    );
+    g.commit_file(
+        "crates/app/src/main.rs",
+        "fn main() {\n    println!(\"{}\", core::answer());\n}\n",
+        "feat(app): print it",
+    );
+    let key = g.path().join("release.pem");
+    let out = relkit(
+        g.path(),
+        &["key", "generate", "--out", key.to_str().unwrap()],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    g
+}
+
+/// The released packages of a `--json` report, by name.
+fn packages(v: &Value) -> Vec<(String, String)> {
+    v["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                p["package"].as_str().unwrap().to_owned(),
+                p["version"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+/// A package's release: openssl verifies its signatures, and its SBOM
+/// describes the package at the released version.
+fn signed_with_its_sbom(dir: &Path, p: &Value) {
+    signatures_verify(dir, p);
+    let sbom: Value =
+        serde_json::from_slice(&std::fs::read(p["sbom"].as_str().unwrap()).unwrap()).unwrap();
+    assert_eq!(
+        (
+            &sbom["metadata"]["component"]["name"],
+            &sbom["metadata"]["component"]["version"]
+        ),
+        (&p["package"], &p["version"]),
+        "the SBOM describes the package"
+    );
+}
+
+/// dev runs these releases of app and core, each in its package's store.
+fn dev_runs(dir: &Path, app: &Value, core: &Value) {
+    runs(dir, ".relkit/store/app", "dev", &app["store"]["digest"]);
+    runs(dir, ".relkit/store/core", "dev", &core["store"]["digest"]);
+}
+
+/// The environment `env` of a package's store runs the digest `expected`.
+fn runs(dir: &Path, store: &str, env: &str, expected: &Value) {
+    let status = json_of(&relkit(
+        dir,
+        &["promote", "status", "--store", store, "--json"],
+    ));
+    assert_eq!(&status[env]["digest"], expected, "{store}: {status}");
+}
+
+#[test]
+fn a_workspace_releases_each_changed_package_on_its_own() {
+    let g = workspace();
+    let release = |extra: &[&str]| {
+        let mut args = vec!["release", "--json", "--key", "release.pem"];
+        args.extend_from_slice(extra);
+        json_of(&relkit(g.path(), &args))
+    };
+
+    // A dry run of the first release: both packages, nothing written.
+    let before = (g.head(), g.git(&["status", "--porcelain"]), g.git(&["tag"]));
+    let dry = release(&["--dry-run"]);
+    assert_eq!(
+        packages(&dry),
+        [
+            ("app".into(), "1.0.0".into()),
+            ("core".into(), "0.1.0".into())
+        ],
+        "the first release of each package is its manifest version"
+    );
+    assert_eq!(
+        (g.head(), g.git(&["status", "--porcelain"]), g.git(&["tag"])),
+        before
+    );
+    assert!(!g.path().join("crates/core/CHANGELOG.md").exists());
+
+    // The first release: one commit with both changelogs, a tag per package.
+    let v1 = release(&[]);
+    assert_eq!(packages(&v1), packages(&dry));
+    assert_eq!(
+        g.git(&["tag", "--list"]).lines().collect::<Vec<_>>(),
+        ["app-v1.0.0", "core-v0.1.0"]
+    );
+    assert_eq!(
+        g.git(&["log", "-1", "--format=%s"]).trim(),
+        "chore(release): app-v1.0.0, core-v0.1.0"
+    );
+    let core_log = std::fs::read_to_string(g.path().join("crates/core/CHANGELOG.md")).unwrap();
+    assert!(
+        core_log.contains("## [0.1.0]") && core_log.contains("the answer"),
+        "{core_log}"
+    );
+    assert!(
+        !core_log.contains("print it"),
+        "app's commit is not core's: {core_log}"
+    );
+    let app_log = std::fs::read_to_string(g.path().join("crates/app/CHANGELOG.md")).unwrap();
+    assert!(
+        app_log.contains("## [1.0.0]") && app_log.contains("print it"),
+        "{app_log}"
+    );
+
+    // app ships its binary; core, a library, its sources. Every signature
+    // verifies with openssl, and each package has its own store.
+    let (app, core) = (&v1["packages"][0], &v1["packages"][1]);
+    let app_files: Vec<&str> = app["artifacts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(app_files.len(), 1);
+    assert!(
+        app_files[0].ends_with("target/release/app"),
+        "{app_files:?}"
+    );
+    let archive = core["artifacts"][0]["path"].as_str().unwrap();
+    assert!(archive.ends_with("core/0.1.0/core-0.1.0.tar.gz"), "{core}");
+    let listing = Command::new("tar")
+        .arg("tzf")
+        .arg(archive)
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&listing.stdout)
+            .lines()
+            .filter(|l| !l.ends_with('/'))
+            .collect::<Vec<_>>(),
+        [
+            "core-0.1.0/crates/core/CHANGELOG.md",
+            "core-0.1.0/crates/core/Cargo.toml",
+            "core-0.1.0/crates/core/src/lib.rs"
+        ],
+        "core's files only, from the release commit (with its new CHANGELOG.md)"
+    );
+    for p in [app, core] {
+        signed_with_its_sbom(g.path(), p);
+    }
+    dev_runs(g.path(), app, core);
+
+    // A fix in app releases app alone.
+    g.commit_file(
+        "crates/app/src/main.rs",
+        "fn main() { println!(\"answer: {}\", core::answer()); }\n",
+        "fix(app): say what it prints",
+    );
+    let v2 = release(&[]);
+    assert_eq!(packages(&v2), [("app".into(), "1.0.1".into())]);
+    // Its manifest and Cargo.lock say so, in the release commit.
+    let manifest = |p: &str| std::fs::read_to_string(g.path().join(p)).unwrap();
+    assert!(manifest("crates/app/Cargo.toml").contains("version = \"1.0.1\""));
+    assert!(manifest("Cargo.lock").contains("name = \"app\"\nversion = \"1.0.1\""));
+    assert_eq!(
+        g.git(&["show", "--name-only", "--format=%s", "HEAD"])
+            .trim(),
+        "chore(release): app-v1.0.1\n\nCargo.lock\ncrates/app/CHANGELOG.md\ncrates/app/Cargo.toml"
+    );
+    assert!(g.git(&["status", "--porcelain"]).trim().is_empty());
+    assert_eq!(v2["skipped"][0]["package"], "core");
+    signed_with_its_sbom(g.path(), &v2["packages"][0]);
+    dev_runs(g.path(), &v2["packages"][0], core);
+
+    // A breaking change in core breaks app's requirement (^0.1.0): app is
+    // released with it, and its changelog says why.
+    g.commit_file(
+        "crates/core/src/lib.rs",
+        "pub fn answer() -> u64 { 42 }\n",
+        "feat(core)!: the answer is a u64",
+    );
+    let v3 = release(&[]);
+    assert_eq!(
+        packages(&v3),
+        [
+            ("app".into(), "1.0.2".into()),
+            ("core".into(), "0.2.0".into())
+        ]
+    );
+    assert_eq!(v3["packages"][0]["forced_by"][0], "core");
+    for p in v3["packages"].as_array().unwrap() {
+        signed_with_its_sbom(g.path(), p);
+    }
+    assert!(manifest("crates/core/Cargo.toml").contains("version = \"0.2.0\""));
+    assert!(
+        manifest("crates/app/Cargo.toml")
+            .contains("core = { path = \"../core\", version = \"0.2.0\" }"),
+        "app's requirement on core follows it"
+    );
+    assert!(manifest("Cargo.lock").contains("name = \"core\"\nversion = \"0.2.0\""));
+    let app_log = std::fs::read_to_string(g.path().join("crates/app/CHANGELOG.md")).unwrap();
+    let section =
+        &app_log[app_log.find("## [1.0.2]").unwrap()..app_log.find("## [1.0.1]").unwrap()];
+    assert!(
+        section.contains("### Dependencies") && section.contains("core"),
+        "{section}"
+    );
+
+    // --package releases only the packages named; nothing left here.
+    g.commit_file("crates/core/src/extra.rs", "\n", "fix(core): a file");
+    let v4 = release(&["--package", "core", "--dry-run"]);
+    assert_eq!(packages(&v4), [("core".into(), "0.2.1".into())]);
+    let out = relkit(g.path(), &["release", "--dry-run", "--package", "nope"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("core"),
+        "the real packages are listed"
+    );
+
+    // The store of each package verifies, and core rolls back to 0.1.0.
+    let out = relkit(
+        g.path(),
+        &["rollback", "dev", "--store", ".relkit/store/core"],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    runs(
+        g.path(),
+        ".relkit/store/core",
+        "dev",
+        &core["store"]["digest"],
+    );
+    for store in [".relkit/store/app", ".relkit/store/core"] {
+        let out = relkit(g.path(), &["promote", "verify", "--store", store]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
+#[test]
+fn per_package_releases_need_package_tags_and_stores() {
+    let g = workspace();
+    // A tag pattern without {package} cannot tell the packages' tags apart.
+    g.write("relkit.toml", "[version]\ntag-pattern = \"v{version}\"\n");
+    let out = relkit(g.path(), &["release", "--dry-run", "--all-packages"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("relkit.toml") && err.contains("{package}"),
+        "{err}"
+    );
+    // One store for all packages would mix what each environment runs.
+    g.write(
+        "relkit.toml",
+        "[version]\ntag-pattern = \"{package}-v{version}\"\n[release]\nstore = \"store\"\n",
+    );
+    let out = relkit(g.path(), &["release", "--key", "release.pem"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("[release] store") && err.contains("{package}"),
+        "{err}"
+    );
+    // Artifacts that name no package would be every package's.
+    g.write(
+        "relkit.toml",
+        "[version]\ntag-pattern = \"{package}-v{version}\"\n[release]\nartifacts = [\"target/release/app\"]\n",
+    );
+    let out = relkit(g.path(), &["release", "--dry-run"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("[release] artifacts") && err.contains("{package}"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_tag_that_head_does_not_contain_stops_the_release_before_it_starts() {
+    let g = project();
+    let main = g.git(&["rev-parse", "--abbrev-ref", "HEAD"]);
+    g.git(&["checkout", "--quiet", "-b", "side"]);
+    g.commit("fix: on a side branch");
+    g.tag("v0.1.0");
+    g.git(&["checkout", "--quiet", main.trim()]);
+    let before = (g.head(), g.git(&["status", "--porcelain"]), g.git(&["tag"]));
+    let out = relkit(g.path(), &["release"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("tag v0.1.0 already exists") && err.contains("HEAD does not contain"),
+        "{err}"
+    );
+    assert_eq!(
+        (g.head(), g.git(&["status", "--porcelain"]), g.git(&["tag"])),
+        before,
+        "nothing was written"
+    );
+    assert!(!g.path().join(".relkit").exists());
+}

@@ -1,6 +1,10 @@
-//! `relkit release`: one command releases the repository. Each stage is a
-//! call into one of the library crates; this module only orders them and
-//! reports what happened.
+//! `relkit release`: one command releases the repository, or each changed
+//! package of a Cargo workspace. Each stage is a call into one of the
+//! library crates; this module only orders them and reports what happened.
+//!
+//! The stages: plan the versions; write the changelog sections and commit
+//! them; build once; then for each release hash its artifacts, make its
+//! SBOM, sign, attest, push into the store and promote; last, the tags.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -8,12 +12,14 @@ use std::time::Instant;
 
 use clap::Args;
 use relkit_changelog::{Commit, Document, Options as ChangelogOptions, ReleaseInput, build};
-use relkit_git::{Packages, Query, Repo};
+use relkit_git::{Packages, Plan, Query, Repo};
+use relkit_promote::{AttachmentKind, Releases, Store};
 use relkit_sign::{FileMode, Provenance, ResourceDescriptor, SecretKey, Statement, write_atomic};
-use serde_json::{Value, json};
+use relkit_version::semver::Version;
+use serde_json::{Map, Value, json};
 
 use crate::cmd::sign::{DEFAULT_BUILDER_ID, KeySource, Progress, file_size, load_key};
-use crate::config::{Config, release_time};
+use crate::config::{Config, ReleaseConfig, release_time};
 use crate::error::CliError;
 use crate::output;
 
@@ -41,11 +47,43 @@ pub(crate) struct ReleaseArgs {
     /// Keep the dry run's temporary directory and print where it is.
     #[arg(long, requires = "dry_run")]
     keep: bool,
+    /// Release this package of the Cargo workspace, with its own version, tag
+    /// and changelog (repeat for several) [default: every changed package when
+    /// the tag pattern has {package}, else the repository as one].
+    #[arg(long, value_name = "NAME", conflicts_with = "all_packages")]
+    package: Vec<String>,
+    /// Release every package of the Cargo workspace that changed since its
+    /// own release, each with its own version, tag and changelog.
+    #[arg(long)]
+    all_packages: bool,
+}
+
+/// One release: the repository as one, or one package.
+struct Unit {
+    /// The package, or `None` for the repository.
+    package: Option<String>,
+    /// The package's directory, relative to the root ("" for the repository).
+    dir: String,
+    version: Version,
+    tag: String,
+    plan: Plan,
+    /// Where this release's files go.
+    work: PathBuf,
+}
+
+impl Unit {
+    /// The summary's label for this release.
+    fn label(&self) -> String {
+        self.package
+            .as_ref()
+            .map_or_else(String::new, |p| format!("{p} "))
+    }
 }
 
 /// What happened, stage by stage: the JSON output and the summary.
+#[derive(Default)]
 struct Report {
-    fields: serde_json::Map<String, Value>,
+    fields: Map<String, Value>,
     lines: Vec<String>,
 }
 
@@ -58,64 +96,86 @@ impl Report {
     }
 }
 
-fn git(repo: &Path, args: &[&str]) -> Result<String, CliError> {
-    let out = Command::new("git")
-        .current_dir(repo)
-        .args(args)
-        .output()
-        .map_err(|e| CliError::other(format!("git {}: {e}", args.join(" "))))?;
-    if !out.status.success() {
-        return Err(CliError::other(format!(
-            "git {} failed: {}",
-            args.join(" "),
-            String::from_utf8_lossy(&out.stderr).trim()
-        )));
-    }
-    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+/// What every release of one run shares.
+struct Shared<'a> {
+    args: &'a ReleaseArgs,
+    rc: &'a ReleaseConfig,
+    file: &'a Path,
+    root: &'a Path,
+    key: &'a SecretKey,
+    release_commit: &'a str,
+    build_command: Option<&'a str>,
+    builder_id: String,
+    source_uri: String,
+    /// Binaries of the Cargo workspace by package (empty when not Cargo).
+    binaries: Vec<(String, PathBuf)>,
+    /// SBOMs by subject: the workspace's, or one per member.
+    sboms: Vec<relkit_sbom::Sbom>,
+    pipeline: Option<&'a str>,
 }
 
-/// The binaries a Cargo workspace builds into `target/release`.
-fn cargo_binaries(root: &Path) -> Result<Vec<PathBuf>, CliError> {
-    let out = Command::new("cargo")
-        .current_dir(root)
-        .args(["metadata", "--no-deps", "--format-version", "1"])
+/// Runs `program args` in `dir` and returns its stdout; the error names the
+/// command, the directory and what it printed.
+fn capture(program: &str, dir: &Path, args: &[&str]) -> Result<Vec<u8>, String> {
+    let out = Command::new(program)
+        .current_dir(dir)
+        .args(args)
         .output()
-        .map_err(|e| CliError::other(format!("cargo metadata: {e}")))?;
+        .map_err(|e| format!("{program} {}: {e}", args.join(" ")))?;
     if !out.status.success() {
-        return Err(CliError::input(format!(
-            "cargo metadata in {} failed: {}",
-            root.display(),
+        return Err(format!(
+            "{program} {} in {} failed: {}",
+            args.join(" "),
+            dir.display(),
             String::from_utf8_lossy(&out.stderr).trim()
-        )));
+        ));
     }
-    let meta: Value = serde_json::from_slice(&out.stdout).map_err(CliError::other)?;
+    Ok(out.stdout)
+}
+
+fn git(repo: &Path, args: &[&str]) -> Result<String, CliError> {
+    let out = capture("git", repo, args).map_err(CliError::other)?;
+    Ok(String::from_utf8_lossy(&out).into_owned())
+}
+
+/// The binaries a Cargo workspace builds into `target/release`, with the
+/// package each belongs to.
+fn cargo_binaries(root: &Path) -> Result<Vec<(String, PathBuf)>, CliError> {
+    let out = capture(
+        "cargo",
+        root,
+        &["metadata", "--no-deps", "--format-version", "1"],
+    )
+    .map_err(CliError::input)?;
+    let meta: Value = serde_json::from_slice(&out).map_err(CliError::other)?;
     let target = meta
         .get("target_directory")
         .and_then(Value::as_str)
         .map_or_else(|| root.join("target"), PathBuf::from)
         .join("release");
-    let mut bins: Vec<PathBuf> = meta
+    let mut bins: Vec<(String, PathBuf)> = Vec::new();
+    for package in meta
         .get("packages")
         .and_then(Value::as_array)
         .into_iter()
         .flatten()
-        .flat_map(|p| {
-            p.get("targets")
+    {
+        let name = package.get("name").and_then(Value::as_str).unwrap_or("");
+        for t in package
+            .get("targets")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            let is_bin = t
+                .get("kind")
                 .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-        })
-        .filter(|t| {
-            t.get("kind")
-                .and_then(Value::as_array)
-                .is_some_and(|k| k.iter().any(|k| k == "bin"))
-        })
-        .filter_map(|t| {
-            t.get("name")
-                .and_then(Value::as_str)
-                .map(|n| target.join(n))
-        })
-        .collect();
+                .is_some_and(|k| k.iter().any(|k| k == "bin"));
+            if let (true, Some(bin)) = (is_bin, t.get("name").and_then(Value::as_str)) {
+                bins.push((name.to_owned(), target.join(bin)));
+            }
+        }
+    }
     bins.sort();
     bins.dedup();
     Ok(bins)
@@ -139,6 +199,15 @@ fn run_build(command: &str, root: &Path, quiet: bool) -> Result<f64, CliError> {
     Ok(start.elapsed().as_secs_f64())
 }
 
+/// `[release] artifacts` and `store` may name the package: `{package}`,
+/// `{version}` and `{dir}` (the package's directory) are replaced.
+fn expand(template: &str, unit: &Unit) -> String {
+    template
+        .replace("{package}", unit.package.as_deref().unwrap_or(""))
+        .replace("{version}", &unit.version.to_string())
+        .replace("{dir}", if unit.dir.is_empty() { "." } else { &unit.dir })
+}
+
 pub(crate) fn run(args: ReleaseArgs) -> Result<ExitCode, CliError> {
     let started = release_time()?;
     let mut repo = Repo::open(&args.repo)?;
@@ -148,10 +217,7 @@ pub(crate) fn run(args: ReleaseArgs) -> Result<ExitCode, CliError> {
     let (config, file) = Config::load(args.config.as_deref(), &root)?;
     let file = file.unwrap_or_else(|| PathBuf::from("relkit.toml"));
     let rc = &config.release;
-    let mut report = Report {
-        fields: serde_json::Map::new(),
-        lines: Vec::new(),
-    };
+    let mut report = Report::default();
     report.set("dry_run", json!(args.dry_run));
 
     // Where the release's files go: a temporary place for a dry run.
@@ -159,129 +225,164 @@ pub(crate) fn run(args: ReleaseArgs) -> Result<ExitCode, CliError> {
         .prefix("relkit-release-")
         .tempdir()
         .map_err(CliError::other)?;
-    let work: PathBuf = if args.dry_run {
+    let work_base: PathBuf = if args.dry_run {
         temp.path().to_path_buf()
     } else {
         root.join(rc.out.as_deref().unwrap_or(".relkit/releases"))
     };
 
-    // 1. The version.
+    // 1. The versions: of the repository, or of each package.
     let today = crate::config::today()?;
+    let pattern = config.version.tag_pattern(&file)?;
+    let per_package = args.all_packages
+        || !args.package.is_empty()
+        || pattern.as_ref().is_some_and(|p| p.has_package());
+    if let (true, Some(p)) = (per_package, &pattern)
+        && !p.has_package()
+    {
+        return Err(CliError::input(format!(
+            "{}: [version] tag-pattern {:?} has no {{package}}: each package's releases need tags of their own, such as \"{{package}}-v{{version}}\"",
+            file.display(),
+            p.to_string()
+        )));
+    }
+    let workspace = if per_package {
+        let all = relkit_git::workspace_packages(&root)?;
+        for name in &args.package {
+            relkit_git::find_package(&all, name, &root)?;
+        }
+        all
+    } else {
+        Vec::new()
+    };
     let query = Query {
-        pattern: config.version.tag_pattern(&file)?,
-        packages: Packages::Repository,
+        pattern,
+        packages: if per_package {
+            Packages::All
+        } else {
+            Packages::Repository
+        },
         options: config.version.options(&file, today)?,
         first_parent: config.version.first_parent,
+        propagation: config.version.propagation,
         ..Query::default()
     };
     let (head, plans) = relkit_git::plan(&mut repo, &query)?;
-    let plan = plans
-        .into_iter()
-        .next()
-        .ok_or_else(|| CliError::other("no plan was made"))?;
-    let Some(version) = plan.next.version.clone().filter(|_| plan.next.release) else {
+    report.set("commit", json!(head));
+    let mut units = Vec::new();
+    let mut skipped = Vec::new();
+    for plan in plans {
+        if let Some(name) = &plan.package
+            && !args.package.is_empty()
+            && !args.package.contains(name)
+        {
+            continue;
+        }
+        let Some(version) = plan.next.version.clone().filter(|_| plan.next.release) else {
+            skipped.push((plan.package.clone(), plan.next.reason.clone()));
+            continue;
+        };
+        let dir = plan
+            .package
+            .as_ref()
+            .and_then(|n| workspace.iter().find(|p| &p.name == n))
+            .map(|p| p.path.clone())
+            .unwrap_or_default();
+        let work = match &plan.package {
+            Some(p) => work_base.join(p).join(version.to_string()),
+            None => work_base.join(version.to_string()),
+        };
+        units.push(Unit {
+            package: plan.package.clone(),
+            dir,
+            tag: plan.tag.clone().unwrap_or_else(|| format!("v{version}")),
+            version,
+            plan,
+            work,
+        });
+    }
+    if per_package {
+        report.set(
+            "skipped",
+            json!(
+                skipped
+                    .iter()
+                    .map(|(p, r)| json!({"package": p, "reason": r}))
+                    .collect::<Vec<_>>()
+            ),
+        );
+    }
+    // A tag that exists but is no release reachable from here (made on
+    // another branch, say) would stop the release at its very end.
+    for unit in &units {
+        let existing = git(&root, &["tag", "--list", &unit.tag])?;
+        if !existing.trim().is_empty() {
+            let at = git(&root, &["rev-parse", &format!("{}^{{commit}}", unit.tag)])?;
+            return Err(CliError::input(format!(
+                "tag {} already exists, on {}, which HEAD does not contain: release from a branch that has it, or choose the version with a Release-As footer",
+                unit.tag,
+                at.trim().get(..12).unwrap_or_default()
+            )));
+        }
+    }
+    for unit in &units {
+        std::fs::create_dir_all(&unit.work)
+            .map_err(|e| CliError::other(format!("{}: {e}", unit.work.display())))?;
+    }
+    if units.is_empty() {
+        let reason = match (per_package, skipped.as_slice()) {
+            (false, [(_, reason)]) => reason.clone(),
+            (true, []) => "no package selected".to_owned(),
+            (true, _) => "no package changed since its release".to_owned(),
+            _ => "nothing changed".to_owned(),
+        };
         report.set("release", json!(false));
-        report.set("reason", json!(plan.next.reason));
-        output::note(&format!("nothing to release: {}", plan.next.reason));
+        report.set("reason", json!(reason));
+        output::note(&format!("nothing to release: {reason}"));
         if args.json {
             output::json(&Value::Object(report.fields))?;
         }
         return Ok(ExitCode::SUCCESS);
-    };
-    let tag = plan.tag.clone().unwrap_or_else(|| format!("v{version}"));
-    let work = work.join(version.to_string());
-    std::fs::create_dir_all(&work)
-        .map_err(|e| CliError::other(format!("{}: {e}", work.display())))?;
+    }
     report.set("release", json!(true));
-    report.set("version", json!(version.to_string()));
-    report.set(
-        "previous",
-        json!(plan.next.current.as_ref().map(ToString::to_string)),
-    );
-    report.set("tag", json!(tag));
-    report.set("commit", json!(head));
-    report.set("bump", json!(plan.next.bump.as_str()));
-    report.line(format!(
-        "version   {} -> {version} ({}; {} commits)",
-        plan.next
-            .current
-            .as_ref()
-            .map_or_else(|| "none".to_owned(), ToString::to_string),
-        plan.next.bump,
-        plan.commits.len()
-    ));
+    for (package, reason) in &skipped {
+        if let Some(p) = package {
+            report.line(format!("skipped   {p}: {reason}"));
+        }
+    }
 
-    // 2. The changelog section, into CHANGELOG.md (a copy in a dry run).
-    let changelog_name = rc.changelog.as_deref().unwrap_or("CHANGELOG.md");
-    let changelog_path = root.join(changelog_name);
+    // 2. The versions into the Cargo manifests and Cargo.lock, and the
+    // changelog sections into each CHANGELOG.md (in a dry run: copies, and
+    // the manifests only reported), committed together.
+    let cargo = root.join("Cargo.toml").is_file();
+    let mut changed = Vec::new();
+    if cargo && rc.manifests.unwrap_or(true) {
+        changed = manifest_stage(&args, &root, &units, &mut report)?;
+    }
     let options: ChangelogOptions =
         crate::cmd::changelog::changelog_options(&repo, &config.changelog, &file)?;
-    let input = ReleaseInput {
-        version: Some(version.clone()),
-        tag: Some(tag.clone()),
-        date: Some(today),
-        previous_tag: plan.current_tag.clone(),
-        commits: plan
-            .commits
-            .iter()
-            .map(|c| Commit::new(c.id.clone(), c.message.clone()))
-            .collect(),
-    };
-    let log = build(&[input], &options);
-    let existing = match std::fs::read_to_string(&changelog_path) {
-        Ok(t) => t,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => format!(
-            "{}\n",
-            config
-                .changelog
-                .header
-                .as_deref()
-                .unwrap_or(relkit_changelog::DEFAULT_HEADER)
-                .trim_end()
-        ),
-        Err(e) => {
-            return Err(CliError::input(format!(
-                "{}: {e}",
-                changelog_path.display()
-            )));
+    let mut unit_reports: Vec<Report> = Vec::new();
+    for unit in &units {
+        let mut r = Report::default();
+        version_stage(unit, &mut r);
+        if let Some(path) = changelog_stage(&args, &config, &options, &root, unit, today, &mut r)? {
+            changed.push(path);
         }
-    };
-    let sections: Vec<_> = log
-        .releases
-        .iter()
-        .map(|r| {
-            (
-                Some(version.clone()),
-                relkit_changelog::release_markdown(r, options.breaking_title.as_deref()),
-            )
-        })
-        .collect();
-    let update =
-        Document::parse(&existing).update(&sections, &relkit_changelog::link_definitions(&log));
-    let changelog_target = if args.dry_run {
-        work.join(changelog_name)
-    } else {
-        changelog_path.clone()
-    };
-    output::write_atomic(&changelog_target, update.text.as_bytes())?;
-    report.set(
-        "changelog",
-        json!({"file": changelog_target, "added": update.inserted, "skipped": update.skipped}),
-    );
-    report.line(format!(
-        "changelog {} ({})",
-        changelog_target.display(),
-        if update.inserted.is_empty() {
-            "already there"
-        } else {
-            "section added"
-        }
-    ));
-    if !args.dry_run && !update.inserted.is_empty() {
-        git(&root, &["add", "--", changelog_name])?;
+        unit_reports.push(r);
+    }
+    let tags: Vec<&str> = units.iter().map(|u| u.tag.as_str()).collect();
+    if !args.dry_run && !changed.is_empty() {
+        let mut add = vec!["add", "--"];
+        add.extend(changed.iter().map(String::as_str));
+        git(&root, &add)?;
         git(
             &root,
-            &["commit", "--quiet", "-m", &format!("chore(release): {tag}")],
+            &[
+                "commit",
+                "--quiet",
+                "-m",
+                &format!("chore(release): {}", tags.join(", ")),
+            ],
         )?;
     }
     let release_commit = if args.dry_run {
@@ -290,10 +391,16 @@ pub(crate) fn run(args: ReleaseArgs) -> Result<ExitCode, CliError> {
         git(&root, &["rev-parse", "HEAD"])?.trim().to_owned()
     };
 
-    // 3. The build.
-    let cargo = root.join("Cargo.toml").is_file();
+    // 3. The build, once for everything released.
     let build_command = match (&rc.build, cargo) {
         (Some(c), _) => Some(c.clone()).filter(|c| !c.trim().is_empty()),
+        (None, true) if per_package => Some(
+            units
+                .iter()
+                .fold("cargo build --release --locked".to_owned(), |cmd, u| {
+                    format!("{cmd} -p {}", u.package.as_deref().unwrap_or_default())
+                }),
+        ),
         (None, true) => Some("cargo build --release --locked".to_owned()),
         (None, false) => None,
     };
@@ -307,77 +414,30 @@ pub(crate) fn run(args: ReleaseArgs) -> Result<ExitCode, CliError> {
     } else {
         report.line("build     none configured ([release] build in relkit.toml)".to_owned());
     }
-
-    // 4. The artifacts, hashed.
-    let artifacts: Vec<PathBuf> = if rc.artifacts.is_empty() {
-        if !cargo {
-            return Err(CliError::input(format!(
-                "{}: no artifacts to release: not a Cargo workspace, and [release] artifacts is not set in {}",
-                root.display(),
-                file.display()
-            )));
-        }
-        cargo_binaries(&root)?
-    } else {
-        let mut out = Vec::new();
-        for pattern in &rc.artifacts {
-            let full = root.join(pattern).display().to_string();
-            let matches: Vec<PathBuf> = glob::glob(&full)
-                .map_err(|e| {
-                    CliError::input(format!(
-                        "{}: [release] artifacts {pattern:?}: {e}",
-                        file.display()
-                    ))
-                })?
-                .flatten()
-                .filter(|p| p.is_file())
-                .collect();
-            if matches.is_empty() {
-                return Err(CliError::input(format!(
-                    "[release] artifacts {pattern:?}: no file matches (was the build run?)"
-                )));
-            }
-            out.extend(matches);
-        }
-        out
-    };
-    if let Some(missing) = artifacts.iter().find(|a| !a.is_file()) {
+    if !cargo && rc.artifacts.is_empty() {
         return Err(CliError::input(format!(
-            "artifact {} does not exist (did the build make it?)",
-            missing.display()
+            "{}: no artifacts to release: not a Cargo workspace, and [release] artifacts is not set in {}",
+            root.display(),
+            file.display()
         )));
     }
-    let total: u64 = artifacts.iter().map(|a| file_size(a)).sum();
-    let progress = Progress::new(total, artifacts.len(), "hashing");
-    let subjects =
-        relkit_sign::intoto::subjects_for_files(&artifacts, &|i, n| progress.update(i, n))?;
-    progress.finish();
 
-    // 4b. The SBOM of the Cargo workspace (CycloneDX 1.6, validated).
-    let sbom_path = if cargo {
+    // 4. What every release needs: the workspace's binaries and SBOMs, and
+    // the signing key (configured, or an ephemeral one in a dry run).
+    let (binaries, sboms) = if cargo {
         let graph = relkit_sbom::WorkspaceGraph::from_cargo(&relkit_sbom::MetadataOptions {
             manifest_path: Some(root.join("Cargo.toml")),
             locked: true,
             ..relkit_sbom::MetadataOptions::default()
         })
         .map_err(CliError::input)?;
-        let sboms = relkit_sbom::generate(&graph, &relkit_sbom::SbomOptions::new(release_time()?))
-            .map_err(CliError::input)?;
-        let sbom = sboms
-            .into_iter()
-            .next()
-            .ok_or_else(|| CliError::other("the SBOM generator returned no document"))?;
-        let path = work.join("sbom.cdx.json");
-        write_atomic(&path, &sbom.json, FileMode::Public)?;
-        report.line(format!("sbom      {} (CycloneDX 1.6)", path.display()));
-        report.set("sbom", json!(path));
-        Some(path)
+        let mut opts = relkit_sbom::SbomOptions::new(release_time()?);
+        opts.per_member = per_package;
+        let sboms = relkit_sbom::generate(&graph, &opts).map_err(CliError::input)?;
+        (cargo_binaries(&root)?, sboms)
     } else {
-        report.line("sbom      none (not a Cargo workspace)".to_owned());
-        None
+        (Vec::new(), Vec::new())
     };
-
-    // 5. The signing key: configured, or an ephemeral one in a dry run.
     let key_spec = args.key.clone().or_else(|| rc.key.clone()).or_else(|| {
         std::env::var("RELKIT_SIGNING_KEY")
             .ok()
@@ -397,14 +457,412 @@ pub(crate) fn run(args: ReleaseArgs) -> Result<ExitCode, CliError> {
             ));
         }
     };
+    report.set("ephemeral_key", json!(ephemeral));
+    let shared = Shared {
+        args: &args,
+        rc,
+        file: &file,
+        root: &root,
+        key: &key,
+        release_commit: &release_commit,
+        build_command: build_command.as_deref(),
+        builder_id: rc
+            .builder_id
+            .clone()
+            .or_else(|| std::env::var("RELKIT_BUILDER_ID").ok())
+            .unwrap_or_else(|| DEFAULT_BUILDER_ID.to_owned()),
+        source_uri: repo.remote_url("origin").map_or_else(
+            || format!("git+file://{}", root.display()),
+            |u| format!("git+{u}"),
+        ),
+        binaries,
+        sboms,
+        pipeline: rc.pipeline.as_deref(),
+    };
+
+    // 5. Each release: hashes, SBOM, signatures, provenance, store, promotion.
+    for (unit, r) in units.iter().zip(&mut unit_reports) {
+        release_stages(&shared, unit, started, ephemeral, r)?;
+    }
+
+    // 6. The annotated tags, on the release commit.
+    for (unit, r) in units.iter().zip(&mut unit_reports) {
+        if args.dry_run {
+            r.line(format!("tag       {} (not created: dry run)", unit.tag));
+        } else {
+            git(
+                &root,
+                &[
+                    "tag",
+                    "-a",
+                    &unit.tag,
+                    "-m",
+                    &format!("Release {}", unit.tag),
+                    &release_commit,
+                ],
+            )?;
+            r.line(format!(
+                "tag       {} on {}",
+                unit.tag,
+                release_commit.get(..7).unwrap_or_default()
+            ));
+        }
+        r.set("tag_created", json!(!args.dry_run));
+    }
+    report.set("tag_created", json!(!args.dry_run));
+
+    if per_package {
+        let list: Vec<Value> = units
+            .iter()
+            .zip(&unit_reports)
+            .map(|(u, r)| {
+                let mut f = r.fields.clone();
+                f.insert("package".to_owned(), json!(u.package));
+                Value::Object(f)
+            })
+            .collect();
+        report.set("packages", Value::Array(list));
+    } else {
+        for r in &unit_reports {
+            report.fields.extend(r.fields.clone());
+        }
+    }
+    // The summary: what all releases share (skipped packages, the build),
+    // then each release.
+    let mut lines = std::mem::take(&mut report.lines);
+    for (unit, r) in units.iter().zip(unit_reports) {
+        if per_package {
+            lines.push(format!("== {}", unit.tag));
+        }
+        lines.extend(r.lines);
+    }
+    if args.dry_run {
+        if args.keep {
+            let kept = temp.keep();
+            report.set("workdir", json!(kept));
+            lines.push(format!("dry run: files kept in {}", kept.display()));
+        } else {
+            lines.push("dry run: nothing in the repository changed; the files were written to a temporary directory, now removed (--keep keeps it)".to_owned());
+        }
+    }
+    if args.json {
+        output::json(&Value::Object(report.fields))?;
+    } else {
+        for l in &lines {
+            output::out(l)?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Writes the released versions into the workspace's manifests (and
+/// Cargo.lock, through `cargo update --workspace --offline`); returns the
+/// paths to commit. A dry run only reports what would change.
+fn manifest_stage(
+    args: &ReleaseArgs,
+    root: &Path,
+    units: &[Unit],
+    report: &mut Report,
+) -> Result<Vec<String>, CliError> {
+    let released = match units {
+        [
+            Unit {
+                package: None,
+                version,
+                ..
+            },
+        ] => relkit_git::NewVersions::Repository(version.clone()),
+        _ => relkit_git::NewVersions::Packages(
+            units
+                .iter()
+                .filter_map(|u| u.package.clone().map(|p| (p, u.version.clone())))
+                .collect(),
+        ),
+    };
+    let edits = relkit_git::version_edits(root, &released)?;
+    let mut listed = Vec::new();
+    let mut paths = Vec::new();
+    for edit in &edits {
+        report.line(format!(
+            "manifest  {}: {}{}",
+            edit.path.display(),
+            edit.changes.join(", "),
+            if args.dry_run {
+                " (not written: dry run)"
+            } else {
+                ""
+            }
+        ));
+        listed.push(json!({"file": edit.path, "changes": edit.changes}));
+        if !args.dry_run {
+            output::write_atomic(&root.join(&edit.path), edit.text.as_bytes())?;
+            paths.push(edit.path.display().to_string());
+        }
+    }
+    if !args.dry_run && !edits.is_empty() && root.join("Cargo.lock").is_file() {
+        // Cargo.lock records the members' versions: `--locked` builds need it.
+        capture(
+            "cargo",
+            root,
+            &["update", "--workspace", "--offline", "--quiet"],
+        )
+        .map_err(|e| CliError::other(format!("after writing the new versions: {e}")))?;
+        paths.push("Cargo.lock".to_owned());
+    }
+    if edits.is_empty() {
+        report.line("manifest  nothing to change".to_owned());
+    }
+    report.set("manifests", Value::Array(listed));
+    Ok(paths)
+}
+
+fn version_stage(unit: &Unit, r: &mut Report) {
+    let next = &unit.plan.next;
+    r.set("version", json!(unit.version.to_string()));
+    r.set(
+        "previous",
+        json!(next.current.as_ref().map(ToString::to_string)),
+    );
+    r.set("tag", json!(unit.tag));
+    r.set("bump", json!(next.bump.as_str()));
+    r.set("commits", json!(unit.plan.commits.len()));
+    if !next.forced_by.is_empty() {
+        r.set("forced_by", json!(next.forced_by));
+    }
+    let why = if next.forced_by.is_empty() {
+        format!("{} commits", unit.plan.commits.len())
+    } else {
+        format!("released with {}", next.forced_by.join(", "))
+    };
+    r.line(format!(
+        "version   {}{} -> {} ({}; {why})",
+        unit.label(),
+        next.current
+            .as_ref()
+            .map_or_else(|| "none".to_owned(), ToString::to_string),
+        unit.version,
+        next.bump,
+    ));
+}
+
+/// Writes the release's section into its changelog; returns the path to
+/// commit (relative to the root) when the repository's file changed.
+fn changelog_stage(
+    args: &ReleaseArgs,
+    config: &Config,
+    options: &ChangelogOptions,
+    root: &Path,
+    unit: &Unit,
+    today: jiff::civil::Date,
+    r: &mut Report,
+) -> Result<Option<String>, CliError> {
+    let name = config
+        .release
+        .changelog
+        .as_deref()
+        .unwrap_or("CHANGELOG.md");
+    let relative = if unit.dir.is_empty() {
+        name.to_owned()
+    } else {
+        format!("{}/{name}", unit.dir)
+    };
+    let path = root.join(&relative);
+    let input = ReleaseInput {
+        version: Some(unit.version.clone()),
+        tag: Some(unit.tag.clone()),
+        date: Some(today),
+        previous_tag: unit.plan.current_tag.clone(),
+        commits: unit
+            .plan
+            .commits
+            .iter()
+            .map(|c| Commit::new(c.id.clone(), c.message.clone()))
+            .collect(),
+    };
+    let log = build(&[input], options);
+    let existing = match std::fs::read_to_string(&path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => format!(
+            "{}\n",
+            config
+                .changelog
+                .header
+                .as_deref()
+                .unwrap_or(relkit_changelog::DEFAULT_HEADER)
+                .trim_end()
+        ),
+        Err(e) => return Err(CliError::input(format!("{}: {e}", path.display()))),
+    };
+    let forced = &unit.plan.next.forced_by;
+    let sections: Vec<_> = log
+        .releases
+        .iter()
+        .map(|rel| {
+            let mut text =
+                relkit_changelog::release_markdown(rel, options.breaking_title.as_deref());
+            if !forced.is_empty() {
+                text.push_str("\n### Dependencies\n\n");
+                for d in forced {
+                    text.push_str(&format!("- Released with {d}\n"));
+                }
+            }
+            (Some(unit.version.clone()), text)
+        })
+        .collect();
+    let update =
+        Document::parse(&existing).update(&sections, &relkit_changelog::link_definitions(&log));
+    let target = if args.dry_run {
+        unit.work.join(name)
+    } else {
+        path
+    };
+    output::write_atomic(&target, update.text.as_bytes())?;
+    r.set(
+        "changelog",
+        json!({"file": target, "added": update.inserted, "skipped": update.skipped}),
+    );
+    r.line(format!(
+        "changelog {} ({})",
+        target.display(),
+        if update.inserted.is_empty() {
+            "already there"
+        } else {
+            "section added"
+        }
+    ));
+    Ok((!args.dry_run && !update.inserted.is_empty()).then_some(relative))
+}
+
+/// The files a release ships: `[release] artifacts`, or the Cargo binaries
+/// of the package (of the workspace, for the repository).
+fn artifacts_of(shared: &Shared<'_>, unit: &Unit) -> Result<Vec<PathBuf>, CliError> {
+    let rc = shared.rc;
+    if rc.artifacts.is_empty() {
+        return Ok(shared
+            .binaries
+            .iter()
+            .filter(|(p, _)| unit.package.as_ref().is_none_or(|u| u == p))
+            .map(|(_, b)| b.clone())
+            .collect());
+    }
+    let mut out = Vec::new();
+    for pattern in &rc.artifacts {
+        if unit.package.is_some() && !pattern.contains("{package}") && !pattern.contains("{dir}") {
+            return Err(CliError::input(format!(
+                "{}: [release] artifacts {pattern:?} names no {{package}} or {{dir}}: with per-package releases it would give every package the same files",
+                shared.file.display()
+            )));
+        }
+        let full = shared
+            .root
+            .join(expand(pattern, unit))
+            .display()
+            .to_string();
+        let matches: Vec<PathBuf> = glob::glob(&full)
+            .map_err(|e| {
+                CliError::input(format!(
+                    "{}: [release] artifacts {pattern:?}: {e}",
+                    shared.file.display()
+                ))
+            })?
+            .flatten()
+            .filter(|p| p.is_file())
+            .collect();
+        if matches.is_empty() {
+            return Err(CliError::input(format!(
+                "[release] artifacts {pattern:?}: no file matches {full} (was the build run?)"
+            )));
+        }
+        out.extend(matches);
+    }
+    Ok(out)
+}
+
+/// `NAME-VERSION.tar.gz`: the package's directory (the whole tree, for the
+/// repository) at the release commit, made by `git archive`.
+fn source_archive(shared: &Shared<'_>, unit: &Unit) -> Result<PathBuf, CliError> {
+    let name = unit.package.clone().unwrap_or_else(|| {
+        shared
+            .root
+            .file_name()
+            .map_or_else(|| "source".to_owned(), |n| n.to_string_lossy().into_owned())
+    });
+    let stem = format!("{name}-{}", unit.version);
+    let path = unit.work.join(format!("{stem}.tar.gz"));
+    let prefix = format!("--prefix={stem}/");
+    let output = format!("--output={}", path.display());
+    let mut args = vec![
+        "archive",
+        "--format=tar.gz",
+        &prefix,
+        &output,
+        shared.release_commit,
+    ];
+    if !unit.dir.is_empty() {
+        args.extend(["--", unit.dir.as_str()]);
+    }
+    git(shared.root, &args)?;
+    Ok(path)
+}
+
+fn release_stages(
+    shared: &Shared<'_>,
+    unit: &Unit,
+    started: jiff::Timestamp,
+    ephemeral: bool,
+    r: &mut Report,
+) -> Result<(), CliError> {
+    let work = &unit.work;
+    let key = shared.key;
+
+    // The SBOM (CycloneDX 1.6): of the workspace, or of the package.
+    let sbom_path = if shared.sboms.is_empty() {
+        r.line("sbom      none (not a Cargo workspace)".to_owned());
+        None
+    } else {
+        let sbom = match &unit.package {
+            None => shared.sboms.first(),
+            Some(p) => shared.sboms.iter().find(|s| &s.subject == p),
+        }
+        .ok_or_else(|| {
+            CliError::other(format!(
+                "no SBOM was made for {}",
+                unit.package.as_deref().unwrap_or("the workspace")
+            ))
+        })?;
+        let path = work.join("sbom.cdx.json");
+        write_atomic(&path, &sbom.json, FileMode::Public)?;
+        r.line(format!("sbom      {} (CycloneDX 1.6)", path.display()));
+        r.set("sbom", json!(path));
+        Some(path)
+    };
+
+    // The artifacts, hashed. A package without any (a library) ships its
+    // sources: `git archive` of the release commit, as reproducible as git.
+    let mut artifacts = artifacts_of(shared, unit)?;
+    if let Some(missing) = artifacts.iter().find(|a| !a.is_file()) {
+        return Err(CliError::input(format!(
+            "artifact {} does not exist (did the build make it?)",
+            missing.display()
+        )));
+    }
+    if artifacts.is_empty() {
+        artifacts.push(source_archive(shared, unit)?);
+    }
+    let total: u64 = artifacts.iter().map(|a| file_size(a)).sum();
+    let progress = Progress::new(total, artifacts.len(), "hashing");
+    let subjects =
+        relkit_sign::intoto::subjects_for_files(&artifacts, &|i, n| progress.update(i, n))?;
+    progress.finish();
+
+    // Signatures over the artifacts, and over the SBOM.
     write_atomic(
         &work.join("release.pub"),
         key.public_key().to_spki_pem().as_bytes(),
         FileMode::Public,
     )?;
-
-    // 6. Signatures over the artifacts.
     let mut artifact_json = Vec::new();
+    let mut signed = Vec::new();
     // Ed25519 reads each file twice: the bar counts both passes.
     let signing = Progress::new(total.saturating_mul(2), artifacts.len(), "signing");
     for (i, (path, subject)) in artifacts.iter().zip(&subjects).enumerate() {
@@ -412,7 +870,7 @@ pub(crate) fn run(args: ReleaseArgs) -> Result<ExitCode, CliError> {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        let signature = relkit_sign::raw::sign_file(&key, path, &mut |n| signing.update(i, n))?;
+        let signature = relkit_sign::raw::sign_file(key, path, &mut |n| signing.update(i, n))?;
         let sig_path = work.join(format!("{name}.sig"));
         write_atomic(&sig_path, &signature.to_bytes(), FileMode::Public)?;
         artifact_json.push(json!({
@@ -421,100 +879,137 @@ pub(crate) fn run(args: ReleaseArgs) -> Result<ExitCode, CliError> {
             "size": file_size(path),
             "signature": sig_path,
         }));
-    }
-    signing.finish();
-    let mut signed: Vec<PathBuf> = artifact_json
-        .iter()
-        .filter_map(|a| {
-            a.get("signature")
-                .and_then(Value::as_str)
-                .map(PathBuf::from)
-        })
-        .collect();
-    if let Some(sbom) = &sbom_path {
-        let signature = relkit_sign::raw::sign_file(&key, sbom, &mut |_| {})?;
-        let sig_path = work.join("sbom.cdx.json.sig");
-        write_atomic(&sig_path, &signature.to_bytes(), FileMode::Public)?;
-        report.set("sbom_signature", json!(sig_path));
         signed.push(sig_path);
     }
-    report.line(format!(
+    signing.finish();
+    if let Some(sbom) = &sbom_path {
+        let signature = relkit_sign::raw::sign_file(key, sbom, &mut |_| {})?;
+        let sig_path = work.join("sbom.cdx.json.sig");
+        write_atomic(&sig_path, &signature.to_bytes(), FileMode::Public)?;
+        r.set("sbom_signature", json!(sig_path));
+        signed.push(sig_path);
+    }
+    r.line(format!(
         "artifacts {} file(s), {} bytes, signed by key {}{}",
         artifacts.len(),
         total,
         key.public_key().key_id().get(..16).unwrap_or_default(),
         if ephemeral { " (ephemeral)" } else { "" }
     ));
-    report.set("artifacts", Value::Array(artifact_json));
-    report.set("public_key", json!(work.join("release.pub")));
-    report.set("ephemeral_key", json!(ephemeral));
+    r.set("artifacts", Value::Array(artifact_json));
+    r.set("public_key", json!(work.join("release.pub")));
 
-    // 7. Provenance: SLSA v1 in an in-toto Statement, signed as DSSE.
-    let builder_id = rc
-        .builder_id
-        .clone()
-        .or_else(|| std::env::var("RELKIT_BUILDER_ID").ok())
-        .unwrap_or_else(|| DEFAULT_BUILDER_ID.to_owned());
-    let uri = repo.remote_url("origin").map_or_else(
-        || format!("git+file://{}", root.display()),
-        |u| format!("git+{u}"),
-    );
+    // Provenance: SLSA v1 in an in-toto Statement, signed as DSSE.
     let finished = release_time()?;
-    let mut provenance = Provenance::new("https://relkit.dev/release/v1", &builder_id)
-        .with_external_parameter("tag", json!(tag))
-        .with_external_parameter("build", json!(build_command))
-        .with_resolved_dependency(ResourceDescriptor::git_commit(&uri, &release_commit));
-    provenance = provenance.with_times(started, finished.max(started));
-    let envelope = Statement::slsa(subjects, &provenance).sign(&[&key]);
+    let mut provenance = Provenance::new("https://relkit.dev/release/v1", &shared.builder_id)
+        .with_external_parameter("tag", json!(unit.tag))
+        .with_external_parameter("build", json!(shared.build_command));
+    if let Some(p) = &unit.package {
+        provenance = provenance.with_external_parameter("package", json!(p));
+    }
+    provenance = provenance
+        .with_resolved_dependency(ResourceDescriptor::git_commit(
+            &shared.source_uri,
+            shared.release_commit,
+        ))
+        .with_times(started, finished.max(started));
+    let envelope = Statement::slsa(subjects, &provenance).sign(&[key]);
     let attestation = work.join("provenance.intoto.json");
     write_atomic(
         &attestation,
         format!("{}\n", envelope.to_json(true)).as_bytes(),
         FileMode::Public,
     )?;
-    report.set("attestation", json!(attestation));
-    report.line(format!("provenance {}", attestation.display()));
+    r.set("attestation", json!(attestation));
+    r.line(format!("provenance {}", attestation.display()));
 
-    // 8. Into the OCI layout store: the artifacts as one artifact tagged with
-    // the release tag, with the SBOM, signatures and attestation as referrers;
-    // then promoted to the pipeline's first environment.
-    let store_dir = if args.dry_run {
-        work.join("store")
+    store_stage(
+        shared,
+        unit,
+        &artifacts,
+        sbom_path.as_ref(),
+        &signed,
+        &attestation,
+        finished,
+        r,
+    )
+}
+
+/// Into the OCI layout store: the artifacts as one artifact tagged with the
+/// release tag, with the SBOM, signatures and attestation as referrers; then
+/// promoted to the pipeline's first environment. Each package has a store
+/// of its own, since each environment runs one version of it.
+#[allow(clippy::too_many_arguments)]
+fn store_stage(
+    shared: &Shared<'_>,
+    unit: &Unit,
+    artifacts: &[PathBuf],
+    sbom: Option<&PathBuf>,
+    signed: &[PathBuf],
+    attestation: &Path,
+    now: jiff::Timestamp,
+    r: &mut Report,
+) -> Result<(), CliError> {
+    let configured = shared.rc.store.as_deref();
+    if let (Some(s), Some(_)) = (configured, &unit.package)
+        && !s.contains("{package}")
+    {
+        return Err(CliError::input(format!(
+            "{}: [release] store {s:?} names no {{package}}: each package needs a store of its own, since an environment runs one version of each",
+            shared.file.display()
+        )));
+    }
+    let default = if unit.package.is_some() {
+        ".relkit/store/{package}"
     } else {
-        root.join(rc.store.as_deref().unwrap_or(".relkit/store"))
+        ".relkit/store"
     };
-    let store = match relkit_promote::Store::open(&store_dir) {
+    let store_dir = if shared.args.dry_run {
+        unit.work.join("store")
+    } else {
+        shared
+            .root
+            .join(expand(configured.unwrap_or(default), unit))
+    };
+    let store = match Store::open(&store_dir) {
         Ok(s) => s,
-        Err(_) => relkit_promote::Store::create(&store_dir).map_err(CliError::other)?,
+        Err(_) => Store::create(&store_dir).map_err(CliError::other)?,
     };
+    let total: u64 = artifacts.iter().map(|a| file_size(a)).sum();
+    let storing = Progress::new(total, artifacts.len(), "storing");
     let pushed = store
-        .push_files(
-            &artifacts,
+        .push_files_with_progress(
+            artifacts,
             &relkit_promote::PushOptions {
-                tag: Some(tag.clone()),
-                now: Some(finished),
+                tag: Some(unit.tag.clone()),
+                now: Some(now),
                 ..relkit_promote::PushOptions::default()
             },
+            &mut |i, n| storing.update(i, n),
         )
         .map_err(CliError::other)?;
+    storing.finish();
     let digest = pushed.digest.to_string();
-    use relkit_promote::AttachmentKind as Kind;
     let mut referrers = Vec::new();
-    for (file, kind) in sbom_path
-        .iter()
-        .map(|p| (p, Kind::Sbom))
-        .chain(signed.iter().map(|p| (p, Kind::Signature)))
-        .chain(std::iter::once((&attestation, Kind::Attestation)))
+    for (file, kind) in sbom
+        .map(|p| (p.as_path(), AttachmentKind::Sbom))
+        .into_iter()
+        .chain(
+            signed
+                .iter()
+                .map(|p| (p.as_path(), AttachmentKind::Signature)),
+        )
+        .chain(std::iter::once((attestation, AttachmentKind::Attestation)))
     {
         let entry = store
-            .attach(&digest, file, kind, Some(finished))
+            .attach(&digest, file, kind, Some(now))
             .map_err(CliError::other)?;
         referrers.push(
             json!({"file": file, "kind": kind.artifact_type(), "digest": entry.digest.to_string()}),
         );
     }
-    let pipeline = match &rc.pipeline {
-        Some(p) => relkit_promote::Pipeline::load(&root.join(p)).map_err(CliError::input)?,
+    let pipeline = match shared.pipeline {
+        Some(p) => relkit_promote::Pipeline::load(&shared.root.join(p)).map_err(CliError::input)?,
         None => relkit_promote::Pipeline::default(),
     };
     let first = pipeline
@@ -522,70 +1017,47 @@ pub(crate) fn run(args: ReleaseArgs) -> Result<ExitCode, CliError> {
         .into_iter()
         .next()
         .ok_or_else(|| CliError::input("the promotion pipeline has no environment"))?;
-    let releases = relkit_promote::Releases::new(store, pipeline);
+    let releases = Releases::new(store, pipeline);
     let ask = relkit_promote::Promote {
         reference: digest.clone(),
         environment: first.clone(),
         actor: std::env::var("RELKIT_ACTOR").unwrap_or_else(|_| "relkit release".to_owned()),
         ..relkit_promote::Promote::default()
     };
-    match releases.promote(&ask, finished).map_err(CliError::other)? {
-        relkit_promote::Outcome::Promoted(_) => {}
-        other => {
+    // A release whose files are byte for byte the ones the environment runs
+    // (a dependency's release that changed nothing in the binary) has the
+    // same digest: the environment already runs it.
+    let already = match releases.promote(&ask, now).map_err(CliError::other)? {
+        relkit_promote::Outcome::Promoted(_) => false,
+        relkit_promote::Outcome::Denied(unmet)
+            if unmet
+                .iter()
+                .all(|u| matches!(u, relkit_promote::Unmet::AlreadyCurrent)) =>
+        {
+            true
+        }
+        relkit_promote::Outcome::Denied(unmet) => {
+            let why: Vec<String> = unmet.iter().map(ToString::to_string).collect();
             return Err(CliError::other(format!(
-                "promoting {digest} to {first} was refused: {other:?}"
+                "promoting {digest} to {first} was refused: {}",
+                why.join("; ")
             )));
         }
-    }
-    report.set(
+    };
+    r.set(
         "store",
-        json!({"dir": store_dir, "digest": digest, "tag": tag, "referrers": referrers, "environment": first}),
+        json!({"dir": store_dir, "digest": digest, "tag": unit.tag, "referrers": referrers, "environment": first, "already_current": already}),
     );
-    report.line(format!(
-        "store     {} {} with {} referrer(s), promoted to {first}",
+    r.line(format!(
+        "store     {} {} with {} referrer(s), {} {first}",
         store_dir.display(),
         digest.get(..19).unwrap_or_default(),
-        referrers.len()
-    ));
-
-    // 9. The annotated tag, on the release commit.
-    if args.dry_run {
-        report.set("tag_created", json!(false));
-        report.line(format!("tag       {tag} (not created: dry run)"));
-    } else {
-        git(
-            &root,
-            &[
-                "tag",
-                "-a",
-                &tag,
-                "-m",
-                &format!("Release {tag}"),
-                &release_commit,
-            ],
-        )?;
-        report.set("tag_created", json!(true));
-        report.line(format!(
-            "tag       {tag} on {}",
-            release_commit.get(..7).unwrap_or_default()
-        ));
-    }
-
-    if args.dry_run {
-        if args.keep {
-            let kept = temp.keep();
-            report.set("workdir", json!(kept));
-            report.line(format!("dry run: files kept in {}", kept.display()));
+        referrers.len(),
+        if already {
+            "the same bytes as already run in"
         } else {
-            report.line("dry run: nothing in the repository changed; the files were written to a temporary directory, now removed (--keep keeps it)".to_owned());
+            "promoted to"
         }
-    }
-    if args.json {
-        output::json(&Value::Object(report.fields))?;
-    } else {
-        for l in &report.lines {
-            output::out(l)?;
-        }
-    }
-    Ok(ExitCode::SUCCESS)
+    ));
+    Ok(())
 }
