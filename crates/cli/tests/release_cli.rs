@@ -662,3 +662,40 @@ fn a_tag_that_head_does_not_contain_stops_the_release_before_it_starts() {
     );
     assert!(!g.path().join(".relkit").exists());
 }
+
+#[test]
+fn pre_releases_count_up_on_their_channel_then_leave_it() {
+    let g = project();
+    let key = g.path().join("release.pem");
+    let out = relkit(
+        g.path(),
+        &["key", "generate", "--out", key.to_str().unwrap()],
+    );
+    assert!(out.status.success());
+    let release = |extra: &[&str]| {
+        let mut args = vec!["release", "--json", "--key", "release.pem"];
+        args.extend_from_slice(extra);
+        json_of(&relkit(g.path(), &args))
+    };
+    let rc1 = release(&["--pre", "rc"]);
+    assert_eq!(
+        (&rc1["version"], &rc1["tag"]),
+        (&"0.1.0-rc.1".into(), &"v0.1.0-rc.1".into())
+    );
+    signatures_verify(g.path(), &rc1);
+    g.commit_file("src.txt", "fixed", "fix: after the first candidate");
+    let rc2 = release(&["--pre", "rc"]);
+    assert_eq!(rc2["version"], "0.1.0-rc.2");
+    let stable = release(&[]);
+    assert_eq!(stable["version"], "0.1.0");
+    assert_eq!(
+        g.git(&["tag", "--list"]).lines().collect::<Vec<_>>(),
+        ["v0.1.0", "v0.1.0-rc.1", "v0.1.0-rc.2"]
+    );
+    let log = std::fs::read_to_string(g.path().join("CHANGELOG.md")).unwrap();
+    for heading in ["## [0.1.0] ", "## [0.1.0-rc.2] ", "## [0.1.0-rc.1] "] {
+        assert!(log.contains(heading), "{heading} in {log}");
+    }
+    let out = relkit(g.path(), &["release", "--dry-run", "--pre", "r c"]);
+    assert_eq!(out.status.code(), Some(2), "a channel is one identifier");
+}

@@ -56,6 +56,10 @@ pub(crate) struct ReleaseArgs {
     /// own release, each with its own version, tag and changelog.
     #[arg(long)]
     all_packages: bool,
+    /// A pre-release on this channel (`alpha`, `beta`, `rc`, …): 1.3.0-rc.1,
+    /// then 1.3.0-rc.2, …
+    #[arg(long, value_name = "CHANNEL")]
+    pre: Option<String>,
 }
 
 /// One release: the repository as one, or one package.
@@ -246,6 +250,9 @@ pub(crate) fn run(args: ReleaseArgs) -> Result<ExitCode, CliError> {
             p.to_string()
         )));
     }
+    if let Some(c) = &args.pre {
+        relkit_version::validate_channel(c)?;
+    }
     let workspace = if per_package {
         let all = relkit_git::workspace_packages(&root)?;
         for name in &args.package {
@@ -262,7 +269,10 @@ pub(crate) fn run(args: ReleaseArgs) -> Result<ExitCode, CliError> {
         } else {
             Packages::Repository
         },
-        options: config.version.options(&file, today)?,
+        options: relkit_version::NextOptions {
+            channel: args.pre.clone(),
+            ..config.version.options(&file, today)?
+        },
         first_parent: config.version.first_parent,
         propagation: config.version.propagation,
         ..Query::default()
