@@ -161,9 +161,15 @@ fn a_dry_run_changes_nothing() {
 #[test]
 fn two_releases_are_tagged_signed_and_attested() {
     let g = project();
+    let before = (g.head(), g.git(&["status", "--porcelain"]), g.git(&["tag"]));
     let out = relkit(g.path(), &["release"]);
     assert_eq!(out.status.code(), Some(2), "no key outside a dry run");
     assert!(String::from_utf8_lossy(&out.stderr).contains("no signing key"));
+    assert_eq!(
+        (g.head(), g.git(&["status", "--porcelain"]), g.git(&["tag"])),
+        before,
+        "a release that cannot sign does not start"
+    );
     let key = g.path().join("release.pem");
     let out = relkit(
         g.path(),
@@ -710,4 +716,85 @@ fn pre_releases_count_up_on_their_channel_then_leave_it() {
     }
     let out = relkit(g.path(), &["release", "--dry-run", "--pre", "r c"]);
     assert_eq!(out.status.code(), Some(2), "a channel is one identifier");
+}
+
+#[test]
+fn a_failed_build_puts_the_manifests_lock_and_changelog_back() {
+    let g = workspace();
+    json_of(&relkit(
+        g.path(),
+        &["release", "--json", "--key", "release.pem"],
+    ));
+    g.commit_file(
+        "crates/app/src/main.rs",
+        "fn main() {}\n",
+        "fix(app): print nothing",
+    );
+    let files = [
+        "Cargo.lock",
+        "crates/app/Cargo.toml",
+        "crates/app/CHANGELOG.md",
+    ];
+    let snapshot = || {
+        (
+            g.head(),
+            g.git(&["status", "--porcelain"]),
+            g.git(&["tag"]),
+            files.map(|f| std::fs::read(g.path().join(f)).unwrap()),
+        )
+    };
+    let before = snapshot();
+    // The build fails with 3 only if it sees the new version in the manifest
+    // (its config is ignored by git, so the snapshot holds with it written).
+    g.write(
+        "target/failing.toml",
+        "[version]\ntag-pattern = \"{package}-v{version}\"\n[release]\nbuild = \"grep -q 1.0.1 crates/app/Cargo.toml && exit 3\"\n",
+    );
+    let out = relkit(
+        g.path(),
+        &[
+            "release",
+            "--key",
+            "release.pem",
+            "--config",
+            "target/failing.toml",
+        ],
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("failed: exit status: 3"), "{err}");
+    assert_eq!(snapshot(), before, "every file is as it was");
+    assert!(
+        !g.path()
+            .join(".relkit/releases/app/1.0.1/sbom.cdx.json")
+            .exists()
+    );
+}
+
+#[test]
+fn a_refused_release_commit_leaves_nothing_staged_or_written() {
+    let g = project();
+    let key = g.path().join("release.pem");
+    assert!(
+        relkit(
+            g.path(),
+            &["key", "generate", "--out", key.to_str().unwrap()]
+        )
+        .status
+        .success()
+    );
+    let hook = g.path().join(".git/hooks/pre-commit");
+    std::fs::create_dir_all(hook.parent().unwrap()).unwrap();
+    std::fs::write(&hook, "#!/bin/sh\necho 'not today' >&2\nexit 1\n").unwrap();
+    std::fs::set_permissions(&hook, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let before = (g.head(), g.git(&["status", "--porcelain"]), g.git(&["tag"]));
+    let out = relkit(g.path(), &["release", "--key", "release.pem"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("not today"), "git's message is shown: {err}");
+    assert_eq!(
+        (g.head(), g.git(&["status", "--porcelain"]), g.git(&["tag"])),
+        before
+    );
+    assert!(!g.path().join("CHANGELOG.md").exists());
 }

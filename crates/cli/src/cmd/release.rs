@@ -104,15 +104,12 @@ impl Report {
 struct Shared<'a> {
     args: &'a ReleaseArgs,
     rc: &'a ReleaseConfig,
-    file: &'a Path,
     root: &'a Path,
     key: &'a SecretKey,
     release_commit: &'a str,
     build_command: Option<&'a str>,
     builder_id: String,
     source_uri: String,
-    /// Binaries of the Cargo workspace by package (empty when not Cargo).
-    binaries: Vec<(String, PathBuf)>,
     /// SBOMs by subject: the workspace's, or one per member.
     sboms: Vec<relkit_sbom::Sbom>,
     pipeline: Option<&'a str>,
@@ -361,69 +358,9 @@ pub(crate) fn run(args: ReleaseArgs) -> Result<ExitCode, CliError> {
         }
     }
 
-    // 2. The versions into the Cargo manifests and Cargo.lock, and the
-    // changelog sections into each CHANGELOG.md (in a dry run: copies, and
-    // the manifests only reported), committed together.
+    // What can be checked without writing comes first: a release that
+    // cannot finish must not start.
     let cargo = root.join("Cargo.toml").is_file();
-    let mut changed = Vec::new();
-    if cargo && rc.manifests.unwrap_or(true) {
-        changed = manifest_stage(&args, &root, &units, &mut report)?;
-    }
-    let options: ChangelogOptions =
-        crate::cmd::changelog::changelog_options(&repo, &config.changelog, &file)?;
-    let mut unit_reports: Vec<Report> = Vec::new();
-    for unit in &units {
-        let mut r = Report::default();
-        version_stage(unit, &mut r);
-        if let Some(path) = changelog_stage(&args, &config, &options, &root, unit, today, &mut r)? {
-            changed.push(path);
-        }
-        unit_reports.push(r);
-    }
-    let tags: Vec<&str> = units.iter().map(|u| u.tag.as_str()).collect();
-    if !args.dry_run && !changed.is_empty() {
-        let mut add = vec!["add", "--"];
-        add.extend(changed.iter().map(String::as_str));
-        git(&root, &add)?;
-        git(
-            &root,
-            &[
-                "commit",
-                "--quiet",
-                "-m",
-                &format!("chore(release): {}", tags.join(", ")),
-            ],
-        )?;
-    }
-    let release_commit = if args.dry_run {
-        head.clone()
-    } else {
-        git(&root, &["rev-parse", "HEAD"])?.trim().to_owned()
-    };
-
-    // 3. The build, once for everything released.
-    let build_command = match (&rc.build, cargo) {
-        (Some(c), _) => Some(c.clone()).filter(|c| !c.trim().is_empty()),
-        (None, true) if per_package => Some(
-            units
-                .iter()
-                .fold("cargo build --release --locked".to_owned(), |cmd, u| {
-                    format!("{cmd} -p {}", u.package.as_deref().unwrap_or_default())
-                }),
-        ),
-        (None, true) => Some("cargo build --release --locked".to_owned()),
-        (None, false) => None,
-    };
-    if let Some(cmd) = &build_command {
-        if !args.json {
-            output::note(&format!("building: {cmd}"));
-        }
-        let seconds = run_build(cmd, &root, args.json)?;
-        report.set("build", json!({"command": cmd, "seconds": seconds}));
-        report.line(format!("build     {cmd} ({seconds:.1} s)"));
-    } else {
-        report.line("build     none configured ([release] build in relkit.toml)".to_owned());
-    }
     if !cargo && rc.artifacts.is_empty() {
         return Err(CliError::input(format!(
             "{}: no artifacts to release: not a Cargo workspace, and [release] artifacts is not set in {}",
@@ -431,47 +368,74 @@ pub(crate) fn run(args: ReleaseArgs) -> Result<ExitCode, CliError> {
             file.display()
         )));
     }
-
-    // 4. What every release needs: the workspace's binaries and SBOMs, and
-    // the signing key (configured, or an ephemeral one in a dry run).
-    let (binaries, sboms) = if cargo {
-        let graph = relkit_sbom::WorkspaceGraph::from_cargo(&relkit_sbom::MetadataOptions {
-            manifest_path: Some(root.join("Cargo.toml")),
-            locked: true,
-            ..relkit_sbom::MetadataOptions::default()
-        })
-        .map_err(CliError::input)?;
-        let mut opts = relkit_sbom::SbomOptions::new(release_time()?);
-        opts.per_member = per_package;
-        let sboms = relkit_sbom::generate(&graph, &opts).map_err(CliError::input)?;
-        (cargo_binaries(&root)?, sboms)
-    } else {
-        (Vec::new(), Vec::new())
-    };
-    let key_spec = args.key.clone().or_else(|| rc.key.clone()).or_else(|| {
-        std::env::var("RELKIT_SIGNING_KEY")
-            .ok()
-            .map(|_| "env:RELKIT_SIGNING_KEY".to_owned())
-    });
-    let (key, ephemeral) = match key_spec {
-        Some(spec) => (load_key(&spec, &args.source)?, false),
-        None if args.dry_run => {
-            output::note(
-                "no signing key configured: a dry run signs with an ephemeral key (set [release] key, --key or RELKIT_SIGNING_KEY)",
-            );
-            (SecretKey::generate()?, true)
-        }
-        None => {
-            return Err(CliError::input(
-                "no signing key: pass --key FILE, set [release] key in relkit.toml, or put the key in RELKIT_SIGNING_KEY (`relkit key generate --out release.key` makes one)",
-            ));
-        }
-    };
+    if per_package {
+        check_package_templates(rc, &file)?;
+    }
+    let (key, ephemeral) = signing_key(&args, rc)?;
     report.set("ephemeral_key", json!(ephemeral));
+
+    // 2–3. The versions, changelogs, build, artifacts and SBOMs. Until the
+    // release commit, a failure puts every file back as it was.
+    let ctx = Ctx {
+        args: &args,
+        config: &config,
+        file: &file,
+        root: &root,
+        per_package,
+        today,
+    };
+    let mut undo = Undo::default();
+    let Prepared {
+        changed,
+        mut unit_reports,
+        build_command,
+        artifacts,
+        sboms,
+    } = match prepare(&ctx, &repo, &units, &mut undo, &mut report) {
+        Ok(p) => p,
+        Err(e) => {
+            undo.restore();
+            return Err(e);
+        }
+    };
+    let tags: Vec<&str> = units.iter().map(|u| u.tag.as_str()).collect();
+    if !args.dry_run && !changed.is_empty() {
+        let mut add = vec!["add", "--"];
+        add.extend(changed.iter().map(String::as_str));
+        let committed = git(&root, &add).and_then(|_| {
+            git(
+                &root,
+                &[
+                    "commit",
+                    "--quiet",
+                    "-m",
+                    &format!("chore(release): {}", tags.join(", ")),
+                ],
+            )
+        });
+        if let Err(e) = committed {
+            // Unstage what was added, then put the files back.
+            let mut reset = vec!["reset", "--quiet", "--"];
+            reset.extend(changed.iter().map(String::as_str));
+            if let Err(r) = git(&root, &reset) {
+                output::warn(&format!(
+                    "could not unstage the release's files: {}",
+                    r.message
+                ));
+            }
+            undo.restore();
+            return Err(e);
+        }
+    }
+    let release_commit = if args.dry_run {
+        head.clone()
+    } else {
+        git(&root, &["rev-parse", "HEAD"])?.trim().to_owned()
+    };
+
     let shared = Shared {
         args: &args,
         rc,
-        file: &file,
         root: &root,
         key: &key,
         release_commit: &release_commit,
@@ -485,17 +449,16 @@ pub(crate) fn run(args: ReleaseArgs) -> Result<ExitCode, CliError> {
             || format!("git+file://{}", root.display()),
             |u| format!("git+{u}"),
         ),
-        binaries,
         sboms,
         pipeline: rc.pipeline.as_deref(),
     };
 
-    // 5. Each release: hashes, SBOM, signatures, provenance, store, promotion.
-    for (unit, r) in units.iter().zip(&mut unit_reports) {
-        release_stages(&shared, unit, started, ephemeral, r)?;
+    // 4. Each release: hashes, SBOM, signatures, provenance, store, promotion.
+    for ((unit, files), r) in units.iter().zip(artifacts).zip(&mut unit_reports) {
+        release_stages(&shared, unit, files, started, ephemeral, r)?;
     }
 
-    // 6. The annotated tags, on the release commit.
+    // 5. The annotated tags, on the release commit.
     for (unit, r) in units.iter().zip(&mut unit_reports) {
         if args.dry_run {
             r.line(format!("tag       {} (not created: dry run)", unit.tag));
@@ -565,6 +528,196 @@ pub(crate) fn run(args: ReleaseArgs) -> Result<ExitCode, CliError> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// What the stages before the release commit read.
+struct Ctx<'a> {
+    args: &'a ReleaseArgs,
+    config: &'a Config,
+    file: &'a Path,
+    root: &'a Path,
+    per_package: bool,
+    today: jiff::civil::Date,
+}
+
+/// What the stages before the release commit made.
+struct Prepared {
+    /// Files of the repository to commit, relative to the root.
+    changed: Vec<String>,
+    /// Each release's report so far.
+    unit_reports: Vec<Report>,
+    build_command: Option<String>,
+    /// Each release's artifacts (empty: its sources are archived).
+    artifacts: Vec<Vec<PathBuf>>,
+    /// The workspace's SBOM, or one per member (empty when not Cargo).
+    sboms: Vec<relkit_sbom::Sbom>,
+}
+
+/// Files of the repository as they were before the release wrote them,
+/// put back when the release fails before its commit.
+#[derive(Default)]
+struct Undo {
+    files: Vec<(PathBuf, Option<Vec<u8>>)>,
+}
+
+impl Undo {
+    /// Remember `path` as it is now (or that it does not exist).
+    fn remember(&mut self, path: &Path) -> Result<(), CliError> {
+        if self.files.iter().any(|(p, _)| p == path) {
+            return Ok(());
+        }
+        let before = match std::fs::read(path) {
+            Ok(bytes) => Some(bytes),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+            Err(e) => return Err(CliError::input(format!("{}: {e}", path.display()))),
+        };
+        self.files.push((path.to_path_buf(), before));
+        Ok(())
+    }
+
+    fn restore(&self) {
+        for (path, before) in self.files.iter().rev() {
+            let result = match before {
+                Some(bytes) => output::write_atomic(path, bytes).map_err(|e| e.message),
+                None => std::fs::remove_file(path).or_else(|e| match e.kind() {
+                    std::io::ErrorKind::NotFound => Ok(()),
+                    _ => Err(e.to_string()),
+                }),
+            };
+            if let Err(e) = result {
+                output::warn(&format!("could not put {} back: {e}", path.display()));
+            }
+        }
+    }
+}
+
+/// Per-package releases: `[release] artifacts` and `store` must name the
+/// package, or every package would get the same files or the same store
+/// (and an environment runs one version of each package).
+fn check_package_templates(rc: &ReleaseConfig, file: &Path) -> Result<(), CliError> {
+    if let Some(pattern) = rc
+        .artifacts
+        .iter()
+        .find(|p| !p.contains("{package}") && !p.contains("{dir}"))
+    {
+        return Err(CliError::input(format!(
+            "{}: [release] artifacts {pattern:?} names no {{package}} or {{dir}}: with per-package releases it would give every package the same files",
+            file.display()
+        )));
+    }
+    if let Some(store) = rc.store.as_deref().filter(|s| !s.contains("{package}")) {
+        return Err(CliError::input(format!(
+            "{}: [release] store {store:?} names no {{package}}: each package needs a store of its own, since an environment runs one version of each",
+            file.display()
+        )));
+    }
+    Ok(())
+}
+
+/// The signing key: `--key`, `[release] key` or `$RELKIT_SIGNING_KEY`; an
+/// ephemeral one in a dry run. Returns whether it is ephemeral.
+fn signing_key(args: &ReleaseArgs, rc: &ReleaseConfig) -> Result<(SecretKey, bool), CliError> {
+    let spec = args.key.clone().or_else(|| rc.key.clone()).or_else(|| {
+        std::env::var("RELKIT_SIGNING_KEY")
+            .ok()
+            .map(|_| "env:RELKIT_SIGNING_KEY".to_owned())
+    });
+    match spec {
+        Some(spec) => Ok((load_key(&spec, &args.source)?, false)),
+        None if args.dry_run => {
+            output::note(
+                "no signing key configured: a dry run signs with an ephemeral key (set [release] key, --key or RELKIT_SIGNING_KEY)",
+            );
+            Ok((SecretKey::generate()?, true))
+        }
+        None => Err(CliError::input(
+            "no signing key: pass --key FILE, set [release] key in relkit.toml, or put the key in RELKIT_SIGNING_KEY (`relkit key generate --out release.key` makes one)",
+        )),
+    }
+}
+
+/// The stages before the release commit: versions into the manifests,
+/// changelog sections, the build, the artifacts and the SBOMs. Every file of
+/// the repository written is remembered in `undo` first.
+fn prepare(
+    ctx: &Ctx<'_>,
+    repo: &Repo,
+    units: &[Unit],
+    undo: &mut Undo,
+    report: &mut Report,
+) -> Result<Prepared, CliError> {
+    let (args, rc, root) = (ctx.args, &ctx.config.release, ctx.root);
+    let cargo = root.join("Cargo.toml").is_file();
+    let mut changed = Vec::new();
+    if cargo && rc.manifests.unwrap_or(true) {
+        changed = manifest_stage(args, root, units, undo, report)?;
+    }
+    let options: ChangelogOptions =
+        crate::cmd::changelog::changelog_options(repo, &ctx.config.changelog, ctx.file)?;
+    let mut unit_reports: Vec<Report> = Vec::new();
+    for unit in units {
+        let mut r = Report::default();
+        version_stage(unit, &mut r);
+        if let Some(path) = changelog_stage(ctx, &options, unit, undo, &mut r)? {
+            changed.push(path);
+        }
+        unit_reports.push(r);
+    }
+
+    // The build, once for everything released.
+    let build_command = match (&rc.build, cargo) {
+        (Some(c), _) => Some(c.clone()).filter(|c| !c.trim().is_empty()),
+        (None, true) if ctx.per_package => Some(
+            units
+                .iter()
+                .fold("cargo build --release --locked".to_owned(), |cmd, u| {
+                    format!("{cmd} -p {}", u.package.as_deref().unwrap_or_default())
+                }),
+        ),
+        (None, true) => Some("cargo build --release --locked".to_owned()),
+        (None, false) => None,
+    };
+    if let Some(cmd) = &build_command {
+        if !args.json {
+            output::note(&format!("building: {cmd}"));
+        }
+        let seconds = run_build(cmd, root, args.json)?;
+        report.set("build", json!({"command": cmd, "seconds": seconds}));
+        report.line(format!("build     {cmd} ({seconds:.1} s)"));
+    } else {
+        report.line("build     none configured ([release] build in relkit.toml)".to_owned());
+    }
+
+    // The artifacts the build made, and the SBOMs of the workspace as built.
+    let binaries = if cargo {
+        cargo_binaries(root)?
+    } else {
+        Vec::new()
+    };
+    let artifacts = units
+        .iter()
+        .map(|u| artifacts_of(ctx, &binaries, u))
+        .collect::<Result<Vec<_>, _>>()?;
+    let sboms = if cargo {
+        let graph = relkit_sbom::WorkspaceGraph::from_cargo(&relkit_sbom::MetadataOptions {
+            manifest_path: Some(root.join("Cargo.toml")),
+            locked: true,
+            ..relkit_sbom::MetadataOptions::default()
+        })
+        .map_err(CliError::input)?;
+        let mut opts = relkit_sbom::SbomOptions::new(release_time()?);
+        opts.per_member = ctx.per_package;
+        relkit_sbom::generate(&graph, &opts).map_err(CliError::input)?
+    } else {
+        Vec::new()
+    };
+    Ok(Prepared {
+        changed,
+        unit_reports,
+        build_command,
+        artifacts,
+        sboms,
+    })
+}
+
 /// Writes the released versions into the workspace's manifests (and
 /// Cargo.lock, through `cargo update --workspace --offline`); returns the
 /// paths to commit. A dry run only reports what would change.
@@ -572,6 +725,7 @@ fn manifest_stage(
     args: &ReleaseArgs,
     root: &Path,
     units: &[Unit],
+    undo: &mut Undo,
     report: &mut Report,
 ) -> Result<Vec<String>, CliError> {
     let released = match units {
@@ -605,12 +759,14 @@ fn manifest_stage(
         ));
         listed.push(json!({"file": edit.path, "changes": edit.changes}));
         if !args.dry_run {
+            undo.remember(&root.join(&edit.path))?;
             output::write_atomic(&root.join(&edit.path), edit.text.as_bytes())?;
             paths.push(edit.path.display().to_string());
         }
     }
     if !args.dry_run && !edits.is_empty() && root.join("Cargo.lock").is_file() {
         // Cargo.lock records the members' versions: `--locked` builds need it.
+        undo.remember(&root.join("Cargo.lock"))?;
         capture(
             "cargo",
             root,
@@ -658,14 +814,13 @@ fn version_stage(unit: &Unit, r: &mut Report) {
 /// Writes the release's section into its changelog; returns the path to
 /// commit (relative to the root) when the repository's file changed.
 fn changelog_stage(
-    args: &ReleaseArgs,
-    config: &Config,
+    ctx: &Ctx<'_>,
     options: &ChangelogOptions,
-    root: &Path,
     unit: &Unit,
-    today: jiff::civil::Date,
+    undo: &mut Undo,
     r: &mut Report,
 ) -> Result<Option<String>, CliError> {
+    let (args, config, root, today) = (ctx.args, ctx.config, ctx.root, ctx.today);
     let name = config
         .release
         .changelog
@@ -724,6 +879,7 @@ fn changelog_stage(
     let target = if args.dry_run {
         unit.work.join(name)
     } else {
+        undo.remember(&path)?;
         path
     };
     output::write_atomic(&target, update.text.as_bytes())?;
@@ -745,11 +901,14 @@ fn changelog_stage(
 
 /// The files a release ships: `[release] artifacts`, or the Cargo binaries
 /// of the package (of the workspace, for the repository).
-fn artifacts_of(shared: &Shared<'_>, unit: &Unit) -> Result<Vec<PathBuf>, CliError> {
-    let rc = shared.rc;
+fn artifacts_of(
+    ctx: &Ctx<'_>,
+    binaries: &[(String, PathBuf)],
+    unit: &Unit,
+) -> Result<Vec<PathBuf>, CliError> {
+    let rc = &ctx.config.release;
     if rc.artifacts.is_empty() {
-        return Ok(shared
-            .binaries
+        return Ok(binaries
             .iter()
             .filter(|(p, _)| unit.package.as_ref().is_none_or(|u| u == p))
             .map(|(_, b)| b.clone())
@@ -757,22 +916,12 @@ fn artifacts_of(shared: &Shared<'_>, unit: &Unit) -> Result<Vec<PathBuf>, CliErr
     }
     let mut out = Vec::new();
     for pattern in &rc.artifacts {
-        if unit.package.is_some() && !pattern.contains("{package}") && !pattern.contains("{dir}") {
-            return Err(CliError::input(format!(
-                "{}: [release] artifacts {pattern:?} names no {{package}} or {{dir}}: with per-package releases it would give every package the same files",
-                shared.file.display()
-            )));
-        }
-        let full = shared
-            .root
-            .join(expand(pattern, unit))
-            .display()
-            .to_string();
+        let full = ctx.root.join(expand(pattern, unit)).display().to_string();
         let matches: Vec<PathBuf> = glob::glob(&full)
             .map_err(|e| {
                 CliError::input(format!(
                     "{}: [release] artifacts {pattern:?}: {e}",
-                    shared.file.display()
+                    ctx.file.display()
                 ))
             })?
             .flatten()
@@ -784,6 +933,12 @@ fn artifacts_of(shared: &Shared<'_>, unit: &Unit) -> Result<Vec<PathBuf>, CliErr
             )));
         }
         out.extend(matches);
+    }
+    if let Some(missing) = out.iter().find(|a| !a.is_file()) {
+        return Err(CliError::input(format!(
+            "artifact {} does not exist (did the build make it?)",
+            missing.display()
+        )));
     }
     Ok(out)
 }
@@ -818,6 +973,7 @@ fn source_archive(shared: &Shared<'_>, unit: &Unit) -> Result<PathBuf, CliError>
 fn release_stages(
     shared: &Shared<'_>,
     unit: &Unit,
+    mut artifacts: Vec<PathBuf>,
     started: jiff::Timestamp,
     ephemeral: bool,
     r: &mut Report,
@@ -849,13 +1005,6 @@ fn release_stages(
 
     // The artifacts, hashed. A package without any (a library) ships its
     // sources: `git archive` of the release commit, as reproducible as git.
-    let mut artifacts = artifacts_of(shared, unit)?;
-    if let Some(missing) = artifacts.iter().find(|a| !a.is_file()) {
-        return Err(CliError::input(format!(
-            "artifact {} does not exist (did the build make it?)",
-            missing.display()
-        )));
-    }
     if artifacts.is_empty() {
         artifacts.push(source_archive(shared, unit)?);
     }
@@ -961,14 +1110,6 @@ fn store_stage(
     r: &mut Report,
 ) -> Result<(), CliError> {
     let configured = shared.rc.store.as_deref();
-    if let (Some(s), Some(_)) = (configured, &unit.package)
-        && !s.contains("{package}")
-    {
-        return Err(CliError::input(format!(
-            "{}: [release] store {s:?} names no {{package}}: each package needs a store of its own, since an environment runs one version of each",
-            shared.file.display()
-        )));
-    }
     let default = if unit.package.is_some() {
         ".relkit/store/{package}"
     } else {
