@@ -798,3 +798,40 @@ fn a_refused_release_commit_leaves_nothing_staged_or_written() {
     );
     assert!(!g.path().join("CHANGELOG.md").exists());
 }
+
+#[test]
+fn a_pipeline_that_cannot_be_read_stops_the_release_before_it_starts() {
+    let g = project();
+    let key = g.path().join("release.pem");
+    assert!(
+        relkit(
+            g.path(),
+            &["key", "generate", "--out", key.to_str().unwrap()]
+        )
+        .status
+        .success()
+    );
+    g.write(
+        "out/bad.toml",
+        "[release]\nbuild = \"true\"\nartifacts = [\"README.md\"]\npipeline = \"out/missing.toml\"\n",
+    );
+    let before = (g.head(), g.git(&["status", "--porcelain"]), g.git(&["tag"]));
+    let out = relkit(
+        g.path(),
+        &[
+            "release",
+            "--key",
+            "release.pem",
+            "--config",
+            "out/bad.toml",
+        ],
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("missing.toml"), "{err}");
+    assert_eq!(
+        (g.head(), g.git(&["status", "--porcelain"]), g.git(&["tag"])),
+        before
+    );
+    assert!(!g.path().join("CHANGELOG.md").exists());
+}

@@ -112,7 +112,8 @@ struct Shared<'a> {
     source_uri: String,
     /// SBOMs by subject: the workspace's, or one per member.
     sboms: Vec<relkit_sbom::Sbom>,
-    pipeline: Option<&'a str>,
+    /// The promotion pipeline and its first environment.
+    pipeline: (relkit_promote::Pipeline, String),
 }
 
 /// Runs `program args` in `dir` and returns its stdout; the error names the
@@ -373,6 +374,17 @@ pub(crate) fn run(args: ReleaseArgs) -> Result<ExitCode, CliError> {
     }
     let (key, ephemeral) = signing_key(&args, rc)?;
     report.set("ephemeral_key", json!(ephemeral));
+    let pipeline = match &rc.pipeline {
+        Some(p) => relkit_promote::Pipeline::load(&root.join(p)).map_err(CliError::input)?,
+        None => relkit_promote::Pipeline::default(),
+    };
+    let first = pipeline.order().into_iter().next().ok_or_else(|| {
+        CliError::input(format!(
+            "{}: the promotion pipeline has no environment",
+            file.display()
+        ))
+    })?;
+    let pipeline = (pipeline, first);
 
     // 2–3. The versions, changelogs, build, artifacts and SBOMs. Until the
     // release commit, a failure puts every file back as it was.
@@ -450,7 +462,7 @@ pub(crate) fn run(args: ReleaseArgs) -> Result<ExitCode, CliError> {
             |u| format!("git+{u}"),
         ),
         sboms,
-        pipeline: rc.pipeline.as_deref(),
+        pipeline,
     };
 
     // 4. Each release: hashes, SBOM, signatures, provenance, store, promotion.
@@ -1159,16 +1171,8 @@ fn store_stage(
             json!({"file": file, "kind": kind.artifact_type(), "digest": entry.digest.to_string()}),
         );
     }
-    let pipeline = match shared.pipeline {
-        Some(p) => relkit_promote::Pipeline::load(&shared.root.join(p)).map_err(CliError::input)?,
-        None => relkit_promote::Pipeline::default(),
-    };
-    let first = pipeline
-        .order()
-        .into_iter()
-        .next()
-        .ok_or_else(|| CliError::input("the promotion pipeline has no environment"))?;
-    let releases = Releases::new(store, pipeline);
+    let (pipeline, first) = &shared.pipeline;
+    let releases = Releases::new(store, pipeline.clone());
     let ask = relkit_promote::Promote {
         reference: digest.clone(),
         environment: first.clone(),
