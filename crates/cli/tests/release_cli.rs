@@ -835,3 +835,61 @@ fn a_pipeline_that_cannot_be_read_stops_the_release_before_it_starts() {
     );
     assert!(!g.path().join("CHANGELOG.md").exists());
 }
+
+#[test]
+fn a_release_that_fails_after_its_commit_finishes_when_run_again() {
+    let g = project();
+    let key = g.path().join("release.pem");
+    assert!(
+        relkit(
+            g.path(),
+            &["key", "generate", "--out", key.to_str().unwrap()]
+        )
+        .status
+        .success()
+    );
+    // A file where the store should be: the push fails after the commit.
+    g.write(
+        "out/store.toml",
+        "[release]\nbuild = \"true\"\nartifacts = [\"README.md\"]\nstore = \"out/store\"\n",
+    );
+    g.write("out/store", "not a directory");
+    let args = [
+        "release",
+        "--json",
+        "--key",
+        "release.pem",
+        "--config",
+        "out/store.toml",
+    ];
+    let out = relkit(g.path(), &args);
+    assert!(!out.status.success());
+    assert_eq!(
+        g.git(&["log", "-1", "--format=%s"]).trim(),
+        "chore(release): v0.1.0"
+    );
+    assert_eq!(g.git(&["tag"]), "", "no tag yet");
+    std::fs::remove_file(g.path().join("out/store")).unwrap();
+    let v = json_of(&relkit(g.path(), &args));
+    assert_eq!(
+        (&v["version"], &v["tag_created"]),
+        (&"0.1.0".into(), &true.into())
+    );
+    assert_eq!(
+        g.git(&[
+            "log",
+            "--format=%s",
+            "--grep=chore(release)",
+            "--fixed-strings"
+        ])
+        .lines()
+        .count(),
+        1,
+        "the release commit is reused"
+    );
+    assert_eq!(
+        g.git(&["rev-parse", "v0.1.0^{commit}"]),
+        g.git(&["rev-parse", "HEAD"])
+    );
+    signatures_verify(g.path(), &v);
+}
