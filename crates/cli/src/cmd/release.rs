@@ -668,7 +668,7 @@ fn prepare(
     for unit in units {
         let mut r = Report::default();
         version_stage(unit, &mut r);
-        if let Some(path) = changelog_stage(ctx, &options, unit, undo, &mut r)? {
+        if let Some(path) = changelog_stage(ctx, &options, units, unit, undo, &mut r)? {
             changed.push(path);
         }
         unit_reports.push(r);
@@ -828,6 +828,7 @@ fn version_stage(unit: &Unit, r: &mut Report) {
 fn changelog_stage(
     ctx: &Ctx<'_>,
     options: &ChangelogOptions,
+    units: &[Unit],
     unit: &Unit,
     undo: &mut Undo,
     r: &mut Report,
@@ -880,7 +881,11 @@ fn changelog_stage(
             if !forced.is_empty() {
                 text.push_str("\n### Dependencies\n\n");
                 for d in forced {
-                    text.push_str(&format!("- Released with {d}\n"));
+                    // With the dependency's new version when it is released now.
+                    match units.iter().find(|u| u.package.as_ref() == Some(d)) {
+                        Some(u) => text.push_str(&format!("- Released with {d} {}\n", u.version)),
+                        None => text.push_str(&format!("- Released with {d}\n")),
+                    }
                 }
             }
             (Some(unit.version.clone()), text)
