@@ -127,6 +127,72 @@ pub(crate) fn stream(
     Ok(total)
 }
 
+/// [`stream`] for a file, reading the next chunk on another thread while
+/// `sink` works on this one: hashing and reading (a copy from the page cache,
+/// or the disk) overlap. Three buffers of [`BUF_SIZE`], so memory stays
+/// constant. A file smaller than one buffer is read on this thread.
+pub(crate) fn stream_file(
+    file: File,
+    name: &Path,
+    mut sink: impl FnMut(&[u8]),
+    progress: &mut dyn FnMut(u64),
+) -> Result<u64> {
+    let small = file
+        .metadata()
+        .map(|m| m.len() < BUF_SIZE as u64)
+        .unwrap_or(false);
+    if small {
+        return stream(file, name, sink, progress);
+    }
+    type Chunk = std::io::Result<(Vec<u8>, usize)>;
+    let (full_tx, full_rx) = std::sync::mpsc::sync_channel::<Chunk>(2);
+    let (empty_tx, empty_rx) = std::sync::mpsc::channel::<Vec<u8>>();
+    std::thread::scope(|scope| {
+        scope.spawn(move || {
+            let mut file = file;
+            // Ends when the consumer is gone (its channels are dropped).
+            while let Ok(mut buf) = empty_rx.recv() {
+                let read = loop {
+                    match file.read(&mut buf) {
+                        Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                        other => break other,
+                    }
+                };
+                let last = !matches!(read, Ok(n) if n > 0);
+                if full_tx.send(read.map(|n| (buf, n))).is_err() || last {
+                    break;
+                }
+            }
+        });
+        // Moved in, so that they are dropped (and the reader stops) before
+        // the scope waits for it, on every path out of this closure.
+        let (empty_tx, full_rx) = (empty_tx, full_rx);
+        for _ in 0..3 {
+            let _ = empty_tx.send(vec![0u8; BUF_SIZE]);
+        }
+        let mut total = 0u64;
+        loop {
+            match full_rx.recv() {
+                Ok(Ok((_, 0))) => return Ok(total),
+                Ok(Ok((buf, n))) => {
+                    sink(buf.get(..n).unwrap_or_default());
+                    total += n as u64;
+                    progress(total);
+                    let _ = empty_tx.send(buf);
+                }
+                Ok(Err(e)) => return Err(Error::io("reading", name, e)),
+                Err(_) => {
+                    return Err(Error::io(
+                        "reading",
+                        name,
+                        std::io::Error::other("the reading thread stopped"),
+                    ));
+                }
+            }
+        }
+    })
+}
+
 /// The digest of everything `reader` yields, in constant memory; `progress` is called
 /// with the number of bytes hashed so far after every chunk.
 pub fn digest_reader(
@@ -148,7 +214,7 @@ pub fn digest_file(
 ) -> Result<Digest> {
     let file = File::open(path).map_err(|e| Error::io("opening", path, e))?;
     let mut h = Hasher::new(algorithm);
-    stream(file, path, |c| h.update(c), progress)?;
+    stream_file(file, path, |c| h.update(c), progress)?;
     Ok(h.finish(algorithm))
 }
 
@@ -207,5 +273,27 @@ mod tests {
         let d = digest_reader(HashAlgorithm::Sha256, &data[..], &mut |_| calls += 1).unwrap();
         assert_eq!(d, digest_bytes(HashAlgorithm::Sha256, &data));
         assert!(calls >= 3);
+    }
+
+    #[test]
+    fn files_read_on_another_thread_hash_the_same() {
+        let dir = tempfile::tempdir().unwrap();
+        for len in [0, 17, BUF_SIZE - 1, BUF_SIZE, BUF_SIZE * 3 + 5] {
+            let data: Vec<u8> = (0..len).map(|i| (i % 251) as u8).collect();
+            let path = dir.path().join(format!("f{len}"));
+            std::fs::write(&path, &data).unwrap();
+            for algorithm in [HashAlgorithm::Sha256, HashAlgorithm::Sha512] {
+                let mut seen = Vec::new();
+                let d = digest_file(algorithm, &path, &mut |n| seen.push(n)).unwrap();
+                assert_eq!(d, digest_bytes(algorithm, &data), "{len} bytes");
+                assert!(seen.windows(2).all(|w| w[0] < w[1]), "{seen:?}");
+                assert_eq!(seen.last().copied().unwrap_or(0), len as u64);
+            }
+        }
+        let err = digest_file(HashAlgorithm::Sha256, dir.path(), &mut |_| {}).unwrap_err();
+        assert!(
+            err.to_string().contains(&dir.path().display().to_string()),
+            "{err}"
+        );
     }
 }

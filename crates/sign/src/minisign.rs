@@ -17,7 +17,7 @@ use base64::engine::general_purpose::STANDARD;
 use blake2::{Blake2b256, Blake2b512, Digest as _};
 use zeroize::Zeroizing;
 
-use crate::digest::stream;
+use crate::digest::stream_file;
 use crate::keys::{KeyId, PublicKey, SecretKey, Signature};
 use crate::{Error, Result};
 
@@ -438,7 +438,7 @@ pub fn default_trusted_comment(timestamp: u64, file_name: &str) -> String {
 pub fn prehash_file(path: &Path, progress: &mut dyn FnMut(u64)) -> Result<[u8; 64]> {
     let file = File::open(path).map_err(|e| Error::io("opening", path, e))?;
     let mut h = Blake2b512::new();
-    stream(file, path, |c| h.update(c), progress)?;
+    stream_file(file, path, |c| h.update(c), progress)?;
     Ok(h.finalize().into())
 }
 

@@ -9,7 +9,7 @@ use std::time::SystemTime;
 use ed25519_dalek::hazmat::{ExpandedSecretKey, raw_sign_byupdate};
 use sha2::{Digest as _, Sha512};
 
-use crate::digest::stream;
+use crate::digest::stream_file;
 use crate::keys::{PublicKey, SecretKey, Signature};
 use crate::{Error, Result};
 
@@ -37,7 +37,7 @@ pub fn sign_file(key: &SecretKey, path: &Path, progress: &mut dyn FnMut(u64)) ->
             let result = File::open(path)
                 .map_err(|e| Error::io("opening", path, e))
                 .and_then(|f| {
-                    stream(f, path, |c| h.update(c), &mut |n| {
+                    stream_file(f, path, |c| h.update(c), &mut |n| {
                         if let Ok(mut p) = progress.try_borrow_mut() {
                             (*p)(base + n);
                         }
@@ -84,7 +84,7 @@ pub fn verify_file(
         .verify_stream(&signature.dalek())
         .map_err(|_| Error::bad_sig(input, "S is not canonical (S >= L)"))?;
     let file = File::open(path).map_err(|e| Error::io("opening", path, e))?;
-    stream(file, path, |c| verifier.update(c), progress)?;
+    stream_file(file, path, |c| verifier.update(c), progress)?;
     verifier.finalize_and_verify().map_err(|_| {
         Error::bad_sig(
             input,
