@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Compare `relkit changelog --all` with git-cliff, and time both.
 
-    benches/peers/changelog.py [--runs N] [--repos a,b,...] [--out FILE.md]
+    benches/peers/changelog.py [--runs N] [--repos a,b,...] [--out FILE.md] [--json FILE.json]
 
 For each history (rebuilt from ../shared/corpus) it runs git-cliff with
 benches/peers/cliff-equivalent.toml (`--context`, the JSON of every
@@ -10,13 +10,19 @@ dropping off), then compares, release by release and section by section,
 the sets of commit ids. Every difference is listed with the commits'
 subjects. Then it times the whole-history Markdown changelog of each
 (hyperfine) and measures peak memory (GNU time's maximum resident set).
+The timings also go, one row per history, to target/bench-results/changelog.json
+(see table.py).
 """
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
+
+sys.dont_write_bytecode = True  # no __pycache__ beside the scripts
+from table import save  # noqa: E402  (benches/peers/table.py)
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 DATA = os.environ.get("RELKIT_BENCH_DATA", os.path.join(ROOT, "target", "bench-data"))
@@ -107,12 +113,17 @@ def main():
     ap.add_argument("--runs", type=int, default=10)
     ap.add_argument("--repos", default="cocogitto,git-cliff,release-plz,vite,nuxt")
     ap.add_argument("--out")
+    ap.add_argument("--json", default=os.path.join(ROOT, "target", "bench-results", "changelog.json"))
     a = ap.parse_args()
+    for tool in ("hyperfine", "git-cliff", "/usr/bin/time"):
+        if not shutil.which(tool):
+            sys.exit(f"{tool} is not on PATH (hyperfine, git-cliff and GNU time are needed)")
     if not os.path.exists(RELKIT):
         sh(["cargo", "build", "--release", "-p", "relkit-cli"], cwd=ROOT)
     lines = ["| history | releases | same commits in every section | relkit | git-cliff | relkit vs git-cliff | peak memory relkit / git-cliff |",
              "|---|---|---|---|---|---|---|"]
     all_diffs = []
+    json_rows = []
     with tempfile.TemporaryDirectory() as tmp:
         config = os.path.join(tmp, "relkit.toml")
         open(config, "w").write(RELKIT_TOML)
@@ -121,11 +132,21 @@ def main():
             n, same, diffs = compare(name, repo, config)
             all_diffs += diffs
             ours = time_it([RELKIT, "changelog", "--all", "--config", config], repo, a.runs)
-            theirs = time_it(["git-cliff", "--config", CLIFF_TOML], repo, max(2, a.runs // 3))
+            cliff_runs = max(2, a.runs // 3)
+            theirs = time_it(["git-cliff", "--config", CLIFF_TOML], repo, cliff_runs)
             mem = (peak_kb([RELKIT, "changelog", "--all", "--config", config], repo),
                    peak_kb(["git-cliff", "--config", CLIFF_TOML], repo))
             lines.append(f"| {name} | {n} | {same} | {ours[0]*1000:.0f} ms ± {ours[1]*1000:.0f} | {theirs[0]*1000:.0f} ms ± {theirs[1]*1000:.0f} "
                          f"| {theirs[0]/ours[0]:.1f}× faster | {mem[0]/1024:.0f} MiB / {mem[1]/1024:.0f} MiB |")
+            commits = int(sh(["git", "rev-list", "--all", "--count"], cwd=repo))
+            json_rows.append(dict(
+                task="whole-history changelog, Markdown", data=f"{name}, {commits:,} commits, {n} release{'s' * (n != 1)}",
+                relkit_name="relkit changelog --all", relkit_seconds=ours[0], relkit_stddev=ours[1], relkit_runs=a.runs,
+                peer_name="git-cliff (equivalent config)", peer_seconds=theirs[0], peer_stddev=theirs[1], peer_runs=cliff_runs,
+                note=None if same == n else f"{name}: relkit and git-cliff list the same commits in every "
+                                           f"section in {same} of {n} release{'s' * (n != 1)}; benches/peers/changelog.py "
+                                           "prints each difference and crates/changelog/README.md explains them"))
+    save(a.json, "changelog", json_rows)
     print("\n".join(lines))
     print()
     print(f"{len(all_diffs)} differences:")

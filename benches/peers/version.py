@@ -1,14 +1,16 @@
 #!/usr/bin/env python3
 """Time `relkit version next` side by side with git-cliff and cocogitto.
 
-    benches/peers/version.py [--runs N] [--out FILE.md]
+    benches/peers/version.py [--runs N] [--out FILE.md] [--json FILE.json]
 
 On each history (a generated 100k-commit one, and real ones rebuilt from
 ../shared/corpus) it first checks that the three tools give the same next
 version, then times each with hyperfine (-N, warm cache) and prints a
-Markdown table. Peers: `git cliff --bumped-version` (default configuration)
-and `cog bump --auto --dry-run` (with `tag_prefix = "v"`, kept out of the
-work tree through .git/info/exclude, since cog refuses a dirty tree).
+Markdown table; the same figures, one row per (history, peer), go to
+target/bench-results/version.json (see table.py). Peers: `git cliff
+--bumped-version` (default configuration) and `cog bump --auto --dry-run`
+(with `tag_prefix = "v"`, kept out of the work tree through
+.git/info/exclude, since cog refuses a dirty tree).
 Needs hyperfine, git-cliff and cog on PATH (`cargo install --locked
 git-cliff cocogitto`) and a release build of relkit.
 """
@@ -19,6 +21,9 @@ import shutil
 import subprocess
 import sys
 import tempfile
+
+sys.dont_write_bytecode = True  # no __pycache__ beside the scripts
+from table import save  # noqa: E402  (benches/peers/table.py)
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 DATA = os.environ.get("RELKIT_BENCH_DATA", os.path.join(ROOT, "target", "bench-data"))
@@ -74,6 +79,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=20)
     ap.add_argument("--out")
+    ap.add_argument("--json", default=os.path.join(ROOT, "target", "bench-results", "version.json"))
     a = ap.parse_args()
     for tool in ("hyperfine", "git-cliff", "cog"):
         if not shutil.which(tool):
@@ -94,7 +100,7 @@ def main():
         for name, cmd in tools:
             # git-cliff reads the whole history: a few runs are enough there.
             runs = a.runs if name != "git-cliff" else max(2, a.runs // 10)
-            timing[name] = time_it(cmd, repo, runs)
+            timing[name] = time_it(cmd, repo, runs) + (runs,)
         ours = timing["relkit"][0]
         fastest_peer = min(timing[n][0] for n in ("git-cliff", "cocogitto"))
         rows.append((label, answers, timing, fastest_peer / ours))
@@ -107,6 +113,17 @@ def main():
         lines.append(f"| {label} | {' | '.join(cells)} | {ratio:.1f}× faster | {'yes: ' if same else 'NO: '}{ans} |")
     table = "\n".join(lines)
     print(table)
+    json_rows = []
+    for label, answers, timing, _ in rows:
+        for name, cmd in tools[1:]:
+            same = answers[name] == answers["relkit"]
+            json_rows.append(dict(
+                task="next version", data=label, relkit_name=" ".join(["relkit"] + tools[0][1][1:]),
+                relkit_seconds=timing["relkit"][0], relkit_stddev=timing["relkit"][1], relkit_runs=timing["relkit"][2],
+                peer_name=" ".join(cmd), peer_seconds=timing[name][0], peer_stddev=timing[name][1],
+                peer_runs=timing[name][2],
+                note=None if same else f"{label}: relkit says {answers['relkit']}, {name} says {answers[name]}"))
+    save(a.json, "version", json_rows)
     if a.out:
         with open(a.out, "w") as f:
             f.write(table + "\n")

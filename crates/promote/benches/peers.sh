@@ -5,7 +5,8 @@
 #   copy:  `layout copy` (our layout-to-layout copy, referrers included) vs the same skopeo copy
 # Needs: hyperfine, skopeo (apt-get install -y hyperfine skopeo).
 # Everything big lives in $BENCH_DIR (default /tmp/relkit-promote-bench), never in the repository.
-# Honours CARGO_TARGET_DIR, RUNS (5), BENCH_DIR, OUT.
+# Honours CARGO_TARGET_DIR, RUNS (5), BENCH_DIR, OUT, JSON (one row per task and peer;
+# default target/bench-results/promote.json, see benches/peers/table.py).
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -13,9 +14,13 @@ crate="$(dirname "$here")"
 work="${BENCH_DIR:-/tmp/relkit-promote-bench}"
 out="${OUT:-$work/results}"
 runs="${RUNS:-5}"
+table="$crate/../../benches/peers/table.py"
+note="relkit-promote's side is the crate's example program (examples/layout.rs): the library, not the relkit command"
+json="${JSON:-$crate/../../target/bench-results/promote.json}"
 mkdir -p "$work" "$out"
+rm -f "$json"
 
-for tool in hyperfine skopeo; do
+for tool in hyperfine skopeo python3; do
     command -v "$tool" >/dev/null || { echo "missing: $tool" >&2; exit 1; }
 done
 
@@ -39,13 +44,13 @@ echo "== CPU: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'
 echo "== versions: $(skopeo --version); $(hyperfine --version)"
 
 echo "== 1 GiB into a fresh layout: push (ours) vs skopeo copy between layouts"
-hyperfine --warmup 1 --runs "$runs" --export-markdown "$out/push.md" \
+hyperfine --warmup 1 --runs "$runs" --export-markdown "$out/push.md" --export-json "$out/push.json" \
     --prepare "rm -rf $work/dst-ours $work/dst-skopeo; sync" \
     -n "relkit-promote push" "$ours push $work/dst-ours big $big" \
     -n "skopeo copy oci→oci" "skopeo --insecure-policy copy -q oci:$work/src:big oci:$work/dst-skopeo:big"
 
 echo "== 1 GiB layout-to-layout copy: ours vs skopeo"
-hyperfine --warmup 1 --runs "$runs" --export-markdown "$out/copy.md" \
+hyperfine --warmup 1 --runs "$runs" --export-markdown "$out/copy.md" --export-json "$out/copy.json" \
     --prepare "rm -rf $work/dst-ours $work/dst-skopeo; sync" \
     -n "relkit-promote copy" "$ours copy $work/src big $work/dst-ours big" \
     -n "skopeo copy oci→oci" "skopeo --insecure-policy copy -q oci:$work/src:big oci:$work/dst-skopeo:big"
@@ -57,4 +62,10 @@ skopeo --insecure-policy copy -q "oci:$work/src:big" "oci:$work/dst-skopeo:big"
 a="$(skopeo inspect --raw "oci:$work/dst-ours:big" | sha256sum | cut -d' ' -f1)"
 b="$(skopeo inspect --raw "oci:$work/dst-skopeo:big" | sha256sum | cut -d' ' -f1)"
 [ "$a" = "$b" ] || { echo "different manifests: $a vs $b" >&2; exit 1; }
-echo "== same manifest sha256:$a; results in $out"
+python3 "$table" add "$json" --comparison promote --note "$note" --hyperfine "$out/push.json" \
+    --task "a file into a fresh OCI layout (skopeo: layout to layout)" --data "1 GiB, page cache" \
+    --relkit "relkit-promote push" --peer "skopeo copy oci→oci"
+python3 "$table" add "$json" --comparison promote --note "$note" --hyperfine "$out/copy.json" \
+    --task "OCI layout to layout copy" --data "1 GiB, page cache" \
+    --relkit "relkit-promote copy" --peer "skopeo copy oci→oci"
+echo "== same manifest sha256:$a; results in $out and $json"

@@ -5,10 +5,12 @@
 #
 # Needs: cargo-cyclonedx (`nice cargo install --locked cargo-cyclonedx`), hyperfine, zstd,
 # python3, crates.io access for the first `cargo metadata` (about 1,000 crates download).
-# Not a CI test. Results go into crates/sbom/README.md by hand.
+# Not a CI test. Results go into crates/sbom/README.md by hand; the timings, one row per
+# (task, peer), also go to $JSON (default: target/bench-results/sbom.json; see
+# benches/peers/table.py).
 #
 # Env: RELKIT (a `relkit` binary; default: build relkit-cli, else the library's `gen`
-# example with the same options), WORK (default /tmp/relkit-sbom-peers), RUNS (default 10).
+# example with the same options), WORK (default /tmp/relkit-sbom-peers), RUNS (default 10), JSON.
 set -euo pipefail
 
 name=${1:-nushell}
@@ -17,6 +19,11 @@ repo=$(cd "$here/../../.." && pwd)
 shared=$(cd "$repo/../shared" && pwd)
 work=${WORK:-/tmp/relkit-sbom-peers}
 runs=${RUNS:-10}
+json=${JSON:-$repo/target/bench-results/sbom.json}
+for tool in cargo-cyclonedx hyperfine zstd python3; do
+  command -v "$tool" >/dev/null || { echo "missing: $tool" >&2; exit 1; }
+done
+rm -f "$json"
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-/work/target-sbom}
 host=$(rustc -vV | sed -n 's/^host: //p')
 
@@ -101,10 +108,17 @@ PY
 
 # 2. Timing, side by side.
 find "$ws" -name '*.cdx.json' -delete
-hyperfine -N -w 2 -r "$runs" --export-markdown "$work/$name.md" \
+hyperfine -N -w 2 -r "$runs" --export-markdown "$work/$name.md" --export-json "$work/$name.json" \
   -n "cargo metadata alone" "cargo metadata --manifest-path $ws/Cargo.toml --locked --format-version 1 --filter-platform $host" \
   -n "cargo cyclonedx" "cargo cyclonedx --manifest-path $ws/Cargo.toml -q -f json --spec-version 1.5" \
   -n "relkit sbom (cargo metadata)" "$RELKIT $meta_args" \
   -n "relkit sbom --lockfile-only" "$RELKIT $lock_args"
 find "$ws" -name '*.cdx.json' -delete
+packages=$(grep -c '^\[\[package\]\]' "$ws/Cargo.lock")
+python3 "$repo/benches/peers/table.py" add "$json" --comparison sbom --hyperfine "$work/$name.json" \
+  --task "CycloneDX SBOM of a Cargo workspace (host target, normal + build deps)" \
+  --data "$name, $packages packages in Cargo.lock" --relkit "relkit sbom (cargo metadata)" --peer "cargo cyclonedx"
+python3 "$repo/benches/peers/table.py" add "$json" --comparison sbom --hyperfine "$work/$name.json" \
+  --task "CycloneDX SBOM from Cargo.lock alone (every package)" \
+  --data "$name, $packages packages in Cargo.lock" --relkit "relkit sbom --lockfile-only"
 cat "$work/$name.md"
