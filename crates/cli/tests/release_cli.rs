@@ -27,6 +27,10 @@ fn relkit(dir: &Path, args: &[&str]) -> Output {
         .env("GIT_COMMITTER_EMAIL", "rel@example.invalid")
         .env("SOURCE_DATE_EPOCH", "1767830400")
         .env_remove("RELKIT_SIGNING_KEY")
+        // Each test repository builds into its own target/, never into a
+        // shared one where another test's build could replace its binaries.
+        .env_remove("CARGO_TARGET_DIR")
+        .env_remove("CARGO_BUILD_TARGET_DIR")
         .output()
         .unwrap()
 }
@@ -492,9 +496,9 @@ fn a_workspace_releases_each_changed_package_on_its_own() {
         .map(|a| a["path"].as_str().unwrap())
         .collect();
     assert_eq!(app_files.len(), 1);
-    assert!(
-        app_files[0].ends_with("target/release/app"),
-        "{app_files:?}"
+    assert_eq!(
+        Path::new(app_files[0]),
+        g.path().canonicalize().unwrap().join("target/release/app")
     );
     let archive = core["artifacts"][0]["path"].as_str().unwrap();
     assert!(archive.ends_with("core/0.1.0/core-0.1.0.tar.gz"), "{core}");
