@@ -107,6 +107,26 @@ fn signatures_verify(dir: &Path, v: &Value) {
     }
 }
 
+/// HEAD, `git status` and the tags: what a release that does not happen
+/// leaves as they were.
+fn state(g: &GitRepo) -> (String, String, String) {
+    (g.head(), g.git(&["status", "--porcelain"]), g.git(&["tag"]))
+}
+
+/// A signing key in `release.pem` (which the repositories' .gitignore ignores).
+fn with_key(g: &GitRepo) {
+    let key = g.path().join("release.pem");
+    let out = relkit(
+        g.path(),
+        &["key", "generate", "--out", key.to_str().unwrap()],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 /// An independent DSSE verifier written from the DSSE spec with Python's
 /// `cryptography` (shared with relkit-sign's interop tests).
 const DSSE_VERIFY: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../sign/tests/dsse_verify.py");
@@ -147,17 +167,14 @@ fn provenance_verifies(dir: &Path, v: &Value) -> Value {
 #[test]
 fn a_dry_run_changes_nothing() {
     let g = project();
-    let before = (g.head(), g.git(&["status", "--porcelain"]), g.git(&["tag"]));
+    let before = state(&g);
     let v = json_of(&relkit(g.path(), &["release", "--dry-run", "--json"]));
     assert_eq!(v["version"], "0.1.0");
     assert_eq!(v["tag"], "v0.1.0");
     assert_eq!(v["ephemeral_key"], true);
     assert_eq!(v["tag_created"], false);
     assert_eq!(v["artifacts"].as_array().unwrap().len(), 1);
-    assert_eq!(
-        (g.head(), g.git(&["status", "--porcelain"]), g.git(&["tag"])),
-        before
-    );
+    assert_eq!(state(&g), before);
     assert!(!g.path().join("CHANGELOG.md").exists());
     assert!(!g.path().join(".relkit").exists());
 }
@@ -165,25 +182,16 @@ fn a_dry_run_changes_nothing() {
 #[test]
 fn two_releases_are_tagged_signed_and_attested() {
     let g = project();
-    let before = (g.head(), g.git(&["status", "--porcelain"]), g.git(&["tag"]));
+    let before = state(&g);
     let out = relkit(g.path(), &["release"]);
     assert_eq!(out.status.code(), Some(2), "no key outside a dry run");
     assert!(String::from_utf8_lossy(&out.stderr).contains("no signing key"));
     assert_eq!(
-        (g.head(), g.git(&["status", "--porcelain"]), g.git(&["tag"])),
+        state(&g),
         before,
         "a release that cannot sign does not start"
     );
-    let key = g.path().join("release.pem");
-    let out = relkit(
-        g.path(),
-        &["key", "generate", "--out", key.to_str().unwrap()],
-    );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    with_key(&g);
 
     let v1 = json_of(&relkit(
         g.path(),
@@ -375,16 +383,7 @@ fn workspace() -> GitRepo {
         "fn main() {\n    println!(\"{}\", core::answer());\n}\n",
         "feat(app): print it",
     );
-    let key = g.path().join("release.pem");
-    let out = relkit(
-        g.path(),
-        &["key", "generate", "--out", key.to_str().unwrap()],
-    );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    with_key(&g);
     g
 }
 
@@ -444,7 +443,7 @@ fn a_workspace_releases_each_changed_package_on_its_own() {
     };
 
     // A dry run of the first release: both packages, nothing written.
-    let before = (g.head(), g.git(&["status", "--porcelain"]), g.git(&["tag"]));
+    let before = state(&g);
     let dry = release(&["--dry-run"]);
     assert_eq!(
         packages(&dry),
@@ -454,10 +453,7 @@ fn a_workspace_releases_each_changed_package_on_its_own() {
         ],
         "the first release of each package is its manifest version"
     );
-    assert_eq!(
-        (g.head(), g.git(&["status", "--porcelain"]), g.git(&["tag"])),
-        before
-    );
+    assert_eq!(state(&g), before);
     assert!(!g.path().join("crates/core/CHANGELOG.md").exists());
 
     // The first release: one commit with both changelogs, a tag per package.
@@ -669,7 +665,7 @@ fn a_tag_that_head_does_not_contain_stops_the_release_before_it_starts() {
     g.commit("fix: on a side branch");
     g.tag("v0.1.0");
     g.git(&["checkout", "--quiet", main.trim()]);
-    let before = (g.head(), g.git(&["status", "--porcelain"]), g.git(&["tag"]));
+    let before = state(&g);
     let out = relkit(g.path(), &["release"]);
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
@@ -677,23 +673,14 @@ fn a_tag_that_head_does_not_contain_stops_the_release_before_it_starts() {
         err.contains("tag v0.1.0 already exists") && err.contains("HEAD does not contain"),
         "{err}"
     );
-    assert_eq!(
-        (g.head(), g.git(&["status", "--porcelain"]), g.git(&["tag"])),
-        before,
-        "nothing was written"
-    );
+    assert_eq!(state(&g), before, "nothing was written");
     assert!(!g.path().join(".relkit").exists());
 }
 
 #[test]
 fn pre_releases_count_up_on_their_channel_then_leave_it() {
     let g = project();
-    let key = g.path().join("release.pem");
-    let out = relkit(
-        g.path(),
-        &["key", "generate", "--out", key.to_str().unwrap()],
-    );
-    assert!(out.status.success());
+    with_key(&g);
     let release = |extra: &[&str]| {
         let mut args = vec!["release", "--json", "--key", "release.pem"];
         args.extend_from_slice(extra);
@@ -778,48 +765,29 @@ fn a_failed_build_puts_the_manifests_lock_and_changelog_back() {
 #[test]
 fn a_refused_release_commit_leaves_nothing_staged_or_written() {
     let g = project();
-    let key = g.path().join("release.pem");
-    assert!(
-        relkit(
-            g.path(),
-            &["key", "generate", "--out", key.to_str().unwrap()]
-        )
-        .status
-        .success()
-    );
+    with_key(&g);
     let hook = g.path().join(".git/hooks/pre-commit");
     std::fs::create_dir_all(hook.parent().unwrap()).unwrap();
     std::fs::write(&hook, "#!/bin/sh\necho 'not today' >&2\nexit 1\n").unwrap();
     std::fs::set_permissions(&hook, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
-    let before = (g.head(), g.git(&["status", "--porcelain"]), g.git(&["tag"]));
+    let before = state(&g);
     let out = relkit(g.path(), &["release", "--key", "release.pem"]);
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{err}");
     assert!(err.contains("not today"), "git's message is shown: {err}");
-    assert_eq!(
-        (g.head(), g.git(&["status", "--porcelain"]), g.git(&["tag"])),
-        before
-    );
+    assert_eq!(state(&g), before);
     assert!(!g.path().join("CHANGELOG.md").exists());
 }
 
 #[test]
 fn a_pipeline_that_cannot_be_read_stops_the_release_before_it_starts() {
     let g = project();
-    let key = g.path().join("release.pem");
-    assert!(
-        relkit(
-            g.path(),
-            &["key", "generate", "--out", key.to_str().unwrap()]
-        )
-        .status
-        .success()
-    );
+    with_key(&g);
     g.write(
         "out/bad.toml",
         "[release]\nbuild = \"true\"\nartifacts = [\"README.md\"]\npipeline = \"out/missing.toml\"\n",
     );
-    let before = (g.head(), g.git(&["status", "--porcelain"]), g.git(&["tag"]));
+    let before = state(&g);
     let out = relkit(
         g.path(),
         &[
@@ -833,25 +801,14 @@ fn a_pipeline_that_cannot_be_read_stops_the_release_before_it_starts() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert!(err.contains("missing.toml"), "{err}");
-    assert_eq!(
-        (g.head(), g.git(&["status", "--porcelain"]), g.git(&["tag"])),
-        before
-    );
+    assert_eq!(state(&g), before);
     assert!(!g.path().join("CHANGELOG.md").exists());
 }
 
 #[test]
 fn a_release_that_fails_after_its_commit_finishes_when_run_again() {
     let g = project();
-    let key = g.path().join("release.pem");
-    assert!(
-        relkit(
-            g.path(),
-            &["key", "generate", "--out", key.to_str().unwrap()]
-        )
-        .status
-        .success()
-    );
+    with_key(&g);
     // A file where the store should be: the push fails after the commit.
     g.write(
         "out/store.toml",
