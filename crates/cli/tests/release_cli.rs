@@ -127,6 +127,16 @@ fn with_key(g: &GitRepo) {
     );
 }
 
+/// `relkit release` with this key and config: its exit code and stderr.
+fn release_with_config(g: &GitRepo, config: &str) -> (Option<i32>, String) {
+    let out = relkit(
+        g.path(),
+        &["release", "--key", "release.pem", "--config", config],
+    );
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    (out.status.code(), err)
+}
+
 /// An independent DSSE verifier written from the DSSE spec with Python's
 /// `cryptography` (shared with relkit-sign's interop tests).
 const DSSE_VERIFY: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../sign/tests/dsse_verify.py");
@@ -741,18 +751,8 @@ fn a_failed_build_puts_the_manifests_lock_and_changelog_back() {
         "target/failing.toml",
         "[version]\ntag-pattern = \"{package}-v{version}\"\n[release]\nbuild = \"grep -q 1.0.1 crates/app/Cargo.toml && exit 3\"\n",
     );
-    let out = relkit(
-        g.path(),
-        &[
-            "release",
-            "--key",
-            "release.pem",
-            "--config",
-            "target/failing.toml",
-        ],
-    );
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{err}");
+    let (code, err) = release_with_config(&g, "target/failing.toml");
+    assert_eq!(code, Some(1), "{err}");
     assert!(err.contains("failed: exit status: 3"), "{err}");
     assert_eq!(snapshot(), before, "every file is as it was");
     assert!(
@@ -788,18 +788,8 @@ fn a_pipeline_that_cannot_be_read_stops_the_release_before_it_starts() {
         "[release]\nbuild = \"true\"\nartifacts = [\"README.md\"]\npipeline = \"out/missing.toml\"\n",
     );
     let before = state(&g);
-    let out = relkit(
-        g.path(),
-        &[
-            "release",
-            "--key",
-            "release.pem",
-            "--config",
-            "out/bad.toml",
-        ],
-    );
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{err}");
+    let (code, err) = release_with_config(&g, "out/bad.toml");
+    assert_eq!(code, Some(2), "{err}");
     assert!(err.contains("missing.toml"), "{err}");
     assert_eq!(state(&g), before);
     assert!(!g.path().join("CHANGELOG.md").exists());
