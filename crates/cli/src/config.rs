@@ -248,7 +248,12 @@ pub(crate) fn release_time() -> Result<jiff::Timestamp, CliError> {
 
 /// The UTC date of [`release_time`].
 pub(crate) fn today() -> Result<jiff::civil::Date, CliError> {
-    Ok(jiff::tz::TimeZone::UTC.to_datetime(release_time()?).date())
+    Ok(utc_date(release_time()?))
+}
+
+/// The UTC date of a moment.
+pub(crate) fn utc_date(t: jiff::Timestamp) -> jiff::civil::Date {
+    jiff::tz::TimeZone::UTC.to_datetime(t).date()
 }
 
 // `ZeroPolicy` is a plain struct of two bumps; check that it reads as documented.

@@ -234,7 +234,9 @@ pub(crate) fn run(args: ReleaseArgs) -> Result<ExitCode, CliError> {
     };
 
     // 1. The versions: of the repository, or of each package.
-    let today = crate::config::today()?;
+    // The release's one moment: its date, the SBOMs' timestamp and the
+    // provenance's start all come from this read of the clock.
+    let today = crate::config::utc_date(started);
     let pattern = config.version.tag_pattern(&file)?;
     let per_package = args.all_packages
         || !args.package.is_empty()
@@ -394,6 +396,7 @@ pub(crate) fn run(args: ReleaseArgs) -> Result<ExitCode, CliError> {
         file: &file,
         root: &root,
         per_package,
+        started,
         today,
     };
     let mut undo = Undo::default();
@@ -547,6 +550,7 @@ struct Ctx<'a> {
     file: &'a Path,
     root: &'a Path,
     per_package: bool,
+    started: jiff::Timestamp,
     today: jiff::civil::Date,
 }
 
@@ -715,7 +719,7 @@ fn prepare(
             ..relkit_sbom::MetadataOptions::default()
         })
         .map_err(CliError::input)?;
-        let mut opts = relkit_sbom::SbomOptions::new(release_time()?);
+        let mut opts = relkit_sbom::SbomOptions::new(ctx.started);
         opts.per_member = ctx.per_package;
         relkit_sbom::generate(&graph, &opts).map_err(CliError::input)?
     } else {
