@@ -10,6 +10,21 @@ use crate::state::{DesiredState, Phase, Replicas, Weights};
 use crate::strategy::RolloutSpec;
 use crate::{Error, Result};
 
+/// Advances an analysis run to `t`, appending its measurements to `out`.
+/// Returns its phase, when that phase was reached (the last new
+/// measurement's time, else `t`) and its reason.
+fn measure(
+    run: &mut AnalysisRun,
+    t: Duration,
+    source: &dyn MetricSource,
+    out: &mut Vec<Measurement>,
+) -> (AnalysisPhase, Duration, String) {
+    let before = out.len();
+    let phase = run.advance(t, source, out);
+    let at = out.get(before..).and_then(|m| m.last()).map_or(t, |m| m.at);
+    (phase, at, run.reason().to_owned())
+}
+
 /// Largest replica count a spec may ask for (a bound on the plan's size).
 pub const MAX_REPLICAS: u32 = 10_000;
 
@@ -194,14 +209,7 @@ impl Rollout {
                 .is_some_and(|b| b <= t);
             if bg_due {
                 if let Some(run) = self.background.as_mut() {
-                    let before = up.measurements.len();
-                    let phase = run.advance(t, source, &mut up.measurements);
-                    let at = up
-                        .measurements
-                        .get(before..)
-                        .and_then(|m| m.last())
-                        .map_or(t, |m| m.at);
-                    let reason = run.reason().to_owned();
+                    let (phase, at, reason) = measure(run, t, source, &mut up.measurements);
                     self.on_analysis(phase, at, reason, true, &mut up);
                 }
                 continue;
@@ -311,14 +319,7 @@ impl Rollout {
             }
             Some(Action::Analysis { .. }) => {
                 if let Some(run) = self.step_run.as_mut() {
-                    let before = up.measurements.len();
-                    let phase = run.advance(t, source, &mut up.measurements);
-                    let at = up
-                        .measurements
-                        .get(before..)
-                        .and_then(|m| m.last())
-                        .map_or(t, |m| m.at);
-                    let reason = run.reason().to_owned();
+                    let (phase, at, reason) = measure(run, t, source, &mut up.measurements);
                     self.on_analysis(phase, at, reason, false, up);
                 }
             }
