@@ -23,26 +23,10 @@ import tempfile
 
 sys.dont_write_bytecode = True  # no __pycache__ beside the scripts
 from table import save  # noqa: E402  (benches/peers/table.py)
+from common import RELKIT, ROOT, corpus, sh  # noqa: E402  (benches/peers/common.py)
 
-ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
-DATA = os.environ.get("RELKIT_BENCH_DATA", os.path.join(ROOT, "target", "bench-data"))
-RELKIT = os.path.join(ROOT, "target", "release", "relkit")
 CLIFF_TOML = os.path.join(ROOT, "benches", "peers", "cliff-equivalent.toml")
 RELKIT_TOML = "[changelog]\ndrop-reverted = false\n"
-
-
-def sh(cmd, cwd=None):
-    r = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True)
-    if r.returncode != 0:
-        sys.exit(f"{' '.join(cmd)} failed: {r.stderr[-2000:]}")
-    return r.stdout
-
-
-def corpus(name):
-    dest = os.path.join(DATA, f"corpus-{name}")
-    if not os.path.isdir(os.path.join(dest, ".git")):
-        sh([os.path.join(ROOT, "..", "shared", "corpus", "build-repo.sh"), name, dest])
-    return dest
 
 
 def cliff_sets(repo):

@@ -18,36 +18,18 @@ import argparse
 import json
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 
 sys.dont_write_bytecode = True  # no __pycache__ beside the scripts
 from table import save  # noqa: E402  (benches/peers/table.py)
-
-ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
-DATA = os.environ.get("RELKIT_BENCH_DATA", os.path.join(ROOT, "target", "bench-data"))
-RELKIT = os.path.join(ROOT, "target", "release", "relkit")
-
-
-def sh(cmd, cwd=None, check=True):
-    r = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True)
-    if check and r.returncode != 0:
-        sys.exit(f"{' '.join(cmd)} failed: {r.stderr}")
-    return r
+from common import DATA, RELKIT, ROOT, corpus, sh  # noqa: E402  (benches/peers/common.py)
 
 
 def history(n):
     dest = os.path.join(DATA, f"history-{n}")
     if not os.path.isdir(os.path.join(dest, ".git")):
         sh([sys.executable, os.path.join(ROOT, "benches/scripts/make-history.py"), str(n), dest])
-    return dest
-
-
-def corpus(name):
-    dest = os.path.join(DATA, f"corpus-{name}")
-    if not os.path.isdir(os.path.join(dest, ".git")):
-        sh([os.path.join(ROOT, "..", "shared", "corpus", "build-repo.sh"), name, dest])
     return dest
 
 
@@ -95,7 +77,7 @@ def main():
     rows = []
     for label, repo in repos:
         prepare_cog(repo)
-        answers = {name: last_version(sh(cmd, cwd=repo, check=False).stdout) for name, cmd in tools}
+        answers = {name: last_version(sh(cmd, cwd=repo, check=False)) for name, cmd in tools}
         timing = {}
         for name, cmd in tools:
             # git-cliff reads the whole history: a few runs are enough there.
