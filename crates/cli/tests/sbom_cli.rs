@@ -11,14 +11,10 @@ use std::process::{Command, Output};
 
 use serde_json::Value;
 
-const EXAMPLES: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../../../shared/testdata/cyclonedx/examples"
-);
-const SCHEMAS: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../../../shared/testdata/cyclonedx/schema"
-);
+#[path = "../../sbom/tests/common/mod.rs"]
+mod sbom_common;
+
+use sbom_common::{EXAMPLES, python_verdicts};
 
 fn relkit(args: &[&str], dir: &Path) -> Output {
     Command::new(env!("CARGO_BIN_EXE_relkit"))
@@ -60,34 +56,11 @@ fn valid_twice(file: &Path) {
         Path::new("."),
     );
     assert!(String::from_utf8_lossy(&out).contains(": valid CycloneDX 1."));
-    let available = Command::new("python3")
-        .args([
-            "-c",
-            "import jsonschema, referencing, sys; \
-             sys.exit('iri-reference' not in jsonschema.Draft7Validator.FORMAT_CHECKER.checkers)",
-        ])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !available {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI is set but python3 with jsonschema is missing: pip install 'jsonschema[format]'"
-        );
-        eprintln!("SKIPPED python check: pip install 'jsonschema[format]'");
-        return;
+    if let Some(verdicts) = python_verdicts(&[file.to_path_buf()]) {
+        for (name, valid, output) in verdicts {
+            assert!(valid, "python jsonschema rejects {name}: {output}");
+        }
     }
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../sbom/tests/validate.py");
-    let out = Command::new("python3")
-        .args([script, SCHEMAS, file.to_str().unwrap()])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "python jsonschema rejects {}: {}{}",
-        file.display(),
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
 }
 
 const LOCK: &str = r#"version = 4
