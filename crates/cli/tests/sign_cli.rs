@@ -361,26 +361,25 @@ fn attest_and_verify_attestation() {
     let f2 = d.join("app.zip");
     std::fs::write(&f1, b"tarball").unwrap();
     std::fs::write(&f2, b"zip").unwrap();
-    let env = ok(
-        &[
-            "attest",
-            s(&f1),
-            s(&f2),
-            "--key",
-            s(&k1),
-            "--key",
-            s(&k2),
-            "--git-commit",
-            "0123456789abcdef0123456789abcdef01234567",
-            "--git-uri",
-            "git+https://example.com/app@refs/tags/v1.0.0",
-            "--started-on",
-            "2026-01-01T00:00:00Z",
-            "--external-parameter",
-            "ref=refs/tags/v1.0.0",
-        ],
-        &[("SOURCE_DATE_EPOCH", "1767225600")],
-    );
+    let attest = [
+        "attest",
+        s(&f1),
+        s(&f2),
+        "--key",
+        s(&k1),
+        "--key",
+        s(&k2),
+        "--git-commit",
+        "0123456789abcdef0123456789abcdef01234567",
+        "--git-uri",
+        "git+https://example.com/app@refs/tags/v1.0.0",
+        "--started-on",
+        "2026-01-01T00:00:00Z",
+        "--external-parameter",
+        "ref=refs/tags/v1.0.0",
+    ];
+    let epoch = [("SOURCE_DATE_EPOCH", "1767225600")];
+    let env = ok(&attest, &epoch);
     let v: Value = serde_json::from_str(&env).unwrap();
     assert_eq!(v["payloadType"], "application/vnd.in-toto+json");
     assert_eq!(v["signatures"].as_array().unwrap().len(), 2);
@@ -426,26 +425,7 @@ fn attest_and_verify_attestation() {
         "0123456789abcdef0123456789abcdef01234567"
     );
     // Same inputs, same SOURCE_DATE_EPOCH: the same envelope, byte for byte.
-    let again = ok(
-        &[
-            "attest",
-            s(&f1),
-            s(&f2),
-            "--key",
-            s(&k1),
-            "--key",
-            s(&k2),
-            "--git-commit",
-            "0123456789abcdef0123456789abcdef01234567",
-            "--git-uri",
-            "git+https://example.com/app@refs/tags/v1.0.0",
-            "--started-on",
-            "2026-01-01T00:00:00Z",
-            "--external-parameter",
-            "ref=refs/tags/v1.0.0",
-        ],
-        &[("SOURCE_DATE_EPOCH", "1767225600")],
-    );
+    let again = ok(&attest, &epoch);
     assert_eq!(env, again);
 
     // One key listed twice does not make a threshold of 2.
